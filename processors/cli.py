@@ -1,0 +1,123 @@
+"""The `sheetflow` command. Every SheetflowError becomes a message and an exit code, never a traceback.
+
+Exit codes: 0 done; 1 a workbook could not be processed (others were); 2 config,
+form definition or workspace error; 3 workspace busy; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from .errors import SheetflowError
+from .i18n import Translator
+
+log = logging.getLogger("sheetflow")
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    root = logging.getLogger("sheetflow")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.propagate = False
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sheetflow", description="采购申请、订单与租赁，从共享表格到签批、单据与提醒。 "
+                                "Purchasing, orders and leases from shared spreadsheets.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="more detail in the log")
+    p.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
+    sub = p.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", parents=[common],
+                          help="create a workspace (config.toml, sheets/, output/, outbox/)")
+    init.add_argument("directory", type=Path)
+    init.add_argument("--sample", action="store_true", help="fill the sheets with example rows")
+    init.add_argument("--lang", choices=["zh", "en"], help="workspace language (default zh)")
+    for name, text in (("run", "one pass over the workbooks, then exit (for cron)"),
+                       ("watch", "watch the workbooks and process every save"),
+                       ("status", "records by state, file problems, writes waiting")):
+        cmd = sub.add_parser(name, help=text, parents=[common])
+        cmd.add_argument("-w", "--workspace", type=Path, default=Path("."), help="workspace folder (default .)")
+        if name == "watch":
+            cmd.add_argument("--poll", action="store_true", help="poll instead of inotify (network shares)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        return _dispatch(args)
+    except SheetflowError as exc:
+        print(f"sheetflow: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug of ours: say so plainly; the traceback only with -v
+        if args.verbose:
+            raise
+        print(f"sheetflow: 内部错误 / internal error: {type(exc).__name__}: {exc} (run with -v for details)",
+              file=sys.stderr)
+        return 70
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "init":
+        from .init_workspace import init_workspace
+
+        created = init_workspace(args.directory, sample=args.sample, language=args.lang)
+        from .config import load_config
+
+        t = Translator(load_config(args.directory).language)
+        for path in created:
+            log.info(t("log.init_created", path=path))
+        log.info(t("log.init_done", path=args.directory.resolve()))
+        return 0
+
+    from .workspace import Workspace
+
+    ws = Workspace(args.workspace)
+    try:
+        if args.command == "status":
+            from .status_view import render_status
+
+            print(render_status(ws))
+            return 0
+        if args.command == "run":
+            return run_once(ws)
+        from .watch import watch
+
+        watch(ws, poll=args.poll)
+        return 0
+    finally:
+        ws.close()
+
+
+def run_once(ws: object) -> int:
+    """One pass; a file that looks half-written is given a few seconds before it counts as broken."""
+    from .passes import run_pass
+    from .workspace import Workspace
+
+    assert isinstance(ws, Workspace)
+    deadline = time.monotonic() + min(ws.cfg.watch.settle_seconds, 3.0)
+    report = run_pass(ws, final=False)
+    retry = set(report.transient_paths())
+    while retry and time.monotonic() < deadline:
+        time.sleep(0.5)
+        again = run_pass(ws, retry, final=False)
+        retry = set(again.transient_paths())
+    if retry:
+        report = run_pass(ws, retry, final=True)
+        return 1
+    return 1 if any(f.problem is not None for f in report.files) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""One exception family, so the CLI can turn any of them into a message and an exit code.
+
+Problems in a user's sheet or config are expected events, not bugs: they carry a
+message fit for the person who can fix them and never reach the user as a traceback.
+"""
+
+from __future__ import annotations
+
+
+class SheetflowError(Exception):
+    """Base of every error sheetflow raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(SheetflowError):
+    """config.toml is missing, unreadable, or says something we cannot use."""
+
+    exit_code = 2
+
+    def __init__(self, path: object, key: str, expected: str) -> None:
+        self.path, self.key, self.expected = str(path), key, expected
+        super().__init__(f"{self.path}: {key}: {expected}")
+
+
+class FormDefinitionError(SheetflowError):
+    """A form definition in forms/*.toml is wrong; raised at start, naming file and key."""
+
+    exit_code = 2
+
+    def __init__(self, path: object, key: str, expected: str) -> None:
+        self.path, self.key, self.expected = str(path), key, expected
+        super().__init__(f"{self.path}: {key}: {expected}")
+
+
+class WorkspaceError(SheetflowError):
+    """The workspace folder is missing or not a workspace."""
+
+    exit_code = 2
+
+
+class WorkbookError(SheetflowError):
+    """A workbook cannot be used this pass. `code` selects the user-facing message."""
+
+    code = "workbook_unreadable"
+    #: True when waiting may cure it (a file still being written by a save).
+    transient = False
+
+    def __init__(self, path: object, detail: str = "", **params: object) -> None:
+        self.path = str(path)
+        self.detail = detail
+        self.params = params
+        super().__init__(f"{self.path}: {self.code}: {detail}")
+
+
+class NotXlsxError(WorkbookError):
+    code = "workbook_not_xlsx"
+    transient = True  # a half-written save looks exactly like this
+
+
+class EncryptedWorkbookError(WorkbookError):
+    code = "workbook_encrypted"
+
+
+class CorruptWorkbookError(WorkbookError):
+    code = "workbook_corrupt"
+    transient = True
+
+
+class SheetMissingError(WorkbookError):
+    code = "sheet_missing"
+
+
+class HeaderMissingError(WorkbookError):
+    code = "header_missing"
+
+
+class WorkbookMissingError(WorkbookError):
+    code = "workbook_missing"
+
+
+class WorkbookLockedError(WorkbookError):
+    """The workbook is open in an editor; writes wait in the store."""
+
+    code = "workbook_locked"
+
+
+class WorkbookChangedError(WorkbookError):
+    """The file changed between our read and our write; the write is retried on a fresh read."""
+
+    code = "workbook_changed"
+    transient = True
+
+
+class WorkspaceBusyError(SheetflowError):
+    """Another sheetflow process holds the workspace lock for longer than we wait."""
+
+    exit_code = 3

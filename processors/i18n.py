@@ -1,0 +1,48 @@
+"""Messages in the workspace language (zh default, en available), kept as data in locales/."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from typing import Any
+
+from .resources import locale_file
+
+
+@cache
+def _catalog(language: str) -> dict[str, str]:
+    with locale_file(language).open("rb") as fh:
+        data = tomllib.load(fh)
+    flat: dict[str, str] = {}
+
+    def walk(prefix: str, node: dict[str, Any]) -> None:
+        for key, value in node.items():
+            name = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, dict):
+                walk(name, value)
+            else:
+                flat[name] = str(value)
+
+    walk("", data)
+    return flat
+
+
+class Translator:
+    """Looks a message up in the language, falling back to English, then to the key itself."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __call__(self, msgid: str, /, **params: object) -> str:
+        text = _catalog(self.language).get(msgid) or _catalog("en").get(msgid) or msgid
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError):
+            return text
+
+    def has(self, key: str) -> bool:
+        return key in _catalog(self.language)
+
+    def pick(self, labels: dict[str, str]) -> str:
+        """Choose the workspace-language entry from a {zh:…, en:…} table."""
+        return labels.get(self.language) or labels.get("en") or next(iter(labels.values()), "")

@@ -1,0 +1,152 @@
+"""One pass over a workspace's workbooks: read, decide, record, write back, report.
+
+Each workbook is handled on its own: a broken one gets one clear log line and a
+status entry, and the others go on. A file whose identity (mtime, size, inode)
+is what we left it at, with no writes owed, is not even read.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import WorkbookChangedError, WorkbookError, WorkbookLockedError, WorkbookMissingError
+from .forms.definition import FormDef
+from .sheets.base import FileIdentity
+from .sheets.xlsx_read import read_snapshot
+from .sync import FileSync, RowOutcome
+from .workspace import Workspace
+from .writeback import flush
+
+log = logging.getLogger("sheetflow")
+
+
+@dataclass
+class FileReport:
+    path: Path
+    form: str
+    rows: int = 0
+    changed: int = 0
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    numbered: list[tuple[int, str]] = field(default_factory=list)
+    written: int = 0
+    waiting: int = 0
+    lock: Path | None = None
+    problem: WorkbookError | None = None
+    skipped: bool = False
+
+    @property
+    def transient(self) -> bool:
+        return self.problem is not None and self.problem.transient
+
+
+@dataclass
+class PassReport:
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[FileReport]:
+        return [f for f in self.files if f.problem is not None]
+
+    def transient_paths(self) -> list[Path]:
+        return [f.path for f in self.files if f.transient]
+
+
+def identity_text(path: Path) -> str:
+    ident = FileIdentity.of(path)
+    return f"{ident.mtime_ns}:{ident.size}:{ident.inode}"
+
+
+def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = True) -> PassReport:
+    """Process the workspace's workbooks (or only `paths`, plus any with writes owed).
+
+    With final=False a transient failure (a file still being saved) is reported as
+    'retrying' so the caller can try again; with final=True it is a problem.
+    """
+    report = PassReport()
+    wanted = {p.resolve() for p in paths} if paths is not None else None
+    owed = set(ws.store.pending_files())
+    with ws.exclusive():
+        for form, path in ws.form_files():
+            file = ws.rel(path)
+            if wanted is not None and path.resolve() not in wanted and file not in owed:
+                continue
+            report.files.append(_one_file(ws, form, path, final=final, owed=file in owed))
+    return report
+
+
+def _one_file(ws: Workspace, form: FormDef, path: Path, *, final: bool, owed: bool) -> FileReport:
+    rep = FileReport(path=path, form=form.id)
+    file = ws.rel(path)
+    store = ws.store
+    now = ws.clock.now().isoformat(timespec="seconds")
+    if not path.exists():
+        rep.problem = WorkbookMissingError(path)
+        _problem(ws, rep, form, now, final=True)
+        return rep
+    previous = store.file_status(file)
+    if not owed and previous and previous[0]["state"] == "ok" and previous[0]["identity"] == identity_text(path):
+        rep.skipped = True
+        return rep
+    for attempt in range(3):
+        try:
+            snap = read_snapshot(path, form, ws.sheet_name(form))
+            result = FileSync(ws, form, snap).run()
+            rep.rows, rep.changed, rep.outcomes = result.rows, result.changed, result.outcomes
+            fl = flush(ws, form, path, snap)
+            break
+        except WorkbookChangedError:
+            if attempt == 2:
+                raise
+            continue  # the file moved under us: read it again
+        except WorkbookLockedError:
+            fl = flush(ws, form, path, None)  # records the lock, writes nothing
+            break
+        except WorkbookError as exc:
+            rep.problem = exc
+            _problem(ws, rep, form, now, final=final)
+            return rep
+    rep.numbered, rep.written, rep.waiting, rep.lock = fl.numbered, fl.written_cells, fl.waiting, fl.lock
+    with store.transaction():
+        if fl.lock is not None:
+            store.set_file_status(file, form.id, "locked", now, code="workbook_locked",
+                                  message=ws.t("file.workbook_locked", lock=fl.lock.name, count=fl.waiting),
+                                  identity="")
+        else:
+            store.set_file_status(file, form.id, "ok", now, identity=identity_text(path))
+    _log_file(ws, rep, fl.stale)
+    return rep
+
+
+def _problem(ws: Workspace, rep: FileReport, form: FormDef, now: str, *, final: bool) -> None:
+    assert rep.problem is not None
+    exc = rep.problem
+    message = ws.t(f"file.{exc.code}", **{"detail": exc.detail, **exc.params})
+    state = "problem" if final or not exc.transient else "retrying"
+    with ws.store.transaction():
+        ws.store.set_file_status(ws.rel(rep.path), form.id, state, now, code=exc.code, message=message)
+    if state == "problem":
+        log.warning(ws.t("log.file_problem", file=ws.rel(rep.path), message=message))
+    else:
+        log.debug("%s: %s (retrying)", ws.rel(rep.path), exc)
+
+
+def _log_file(ws: Workspace, rep: FileReport, stale: int) -> None:
+    t, file = ws.t, ws.rel(rep.path)
+    if not rep.changed and not rep.written and not rep.waiting:
+        log.debug(t("log.unchanged", file=file))
+        return
+    numbered = dict(rep.numbered)
+    for outcome in rep.outcomes:
+        if outcome.row in numbered:
+            log.info(t("log.numbered", file=file, row=outcome.row, key=numbered[outcome.row],
+                       state=outcome.state))
+        elif not outcome.valid and outcome.message:
+            log.info(t("log.row_invalid", file=file, row=outcome.row, message=outcome.message))
+    extra = t("log.pending", count=rep.waiting, reason=rep.lock.name) if rep.lock else ""
+    valid = sum(1 for o in rep.outcomes if o.valid)
+    log.info(t("log.pass_file", file=file, rows=rep.rows, changed=rep.changed, valid=valid,
+               invalid=len(rep.outcomes) - valid, written=rep.written, extra=extra))
+    if stale:
+        log.debug("%s: %d stale writes dropped (rows changed since decided)", file, stale)

@@ -1,0 +1,1 @@
+"""Spreadsheet backends behind one interface; `xlsx` (local files) is the first."""

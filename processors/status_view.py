@@ -1,0 +1,93 @@
+"""`sheetflow status`: records by state, invalid rows, file problems and writes still owed."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+
+from .sync import display_time, state_label
+from .workspace import Workspace
+
+
+def width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if width(text) <= limit:
+        return text
+    out, used = "", 0
+    for ch in text:
+        w = width(ch)
+        if used + w > limit - 1:
+            break
+        out, used = out + ch, used + w
+    return out + "…"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c + " " * (w - width(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def render_status(ws: Workspace, limit: int = 50) -> str:
+    t, store = ws.t, ws.store
+    out: list[str] = []
+    records = store.records()
+    out.append(f"== {t('cli.status_records')} ==")
+    counts = Counter((r.form, r.state) for r in records)
+    invalid_rows = store.invalid_rows()
+    if counts or invalid_rows:
+        rows = []
+        for (form_id, state), n in sorted(counts.items()):
+            form = ws.forms.get(form_id)
+            label = state_label(ws, form, state) if form else state
+            rows.append([t.pick(form.title) if form else form_id, label, str(n)])
+        if invalid_rows:
+            rows.append(["", t("cli.invalid_unnumbered"), str(len(invalid_rows))])
+        out.append(table([t("cli.col_form"), t("cli.col_state"), t("cli.col_count")], rows))
+        out.append("")
+        detail = []
+        for r in records[-limit:]:
+            form = ws.forms.get(r.form)
+            summary = " ".join(r.data.get(k, "") for k in ("item", "spec", "quantity", "unit")).strip()
+            detail.append([r.key, state_label(ws, form, r.state) if form else r.state, clip(summary, 30),
+                           display_time(r.updated_at), clip(r.message, 40)])
+        for row in invalid_rows[:limit]:
+            detail.append(["", t("status.invalid"), f"{row['file']} #{row['row']}", "", clip(row["message"], 60)])
+        out.append(table([t("cli.col_key"), t("cli.col_state"), t("cli.col_summary"), t("cli.col_updated"),
+                          t("cli.col_message")], detail))
+    else:
+        out.append(t("cli.status_none"))
+    out.append("")
+    out.append(f"== {t('cli.status_files')} ==")
+    files = store.file_status()
+    if files:
+        out.append(table([t("cli.col_file"), t("cli.col_state"), t("cli.col_message")],
+                         [[f["file"], t("cli.file_ok") if f["state"] == "ok" else f["state"],
+                           clip(f["message"], 70)] for f in files]))
+    else:
+        out.append(t("cli.status_none"))
+    out.append("")
+    out.append(f"== {t('cli.status_pending')} ==")
+    pending = store.pending()
+    if pending:
+        by_file = Counter(p.file for p in pending)
+        reasons = {p.file: p.reason for p in pending}
+        rows = []
+        for file, n in sorted(by_file.items()):
+            reason = reasons[file]
+            text = t("cli.pending_locked", lock=reason.split(":", 1)[1]) if reason.startswith("locked:") \
+                else t("cli.pending_waiting")
+            rows.append([file, str(n), text])
+        out.append(table([t("cli.col_file"), t("cli.col_count"), t("cli.col_reason")], rows))
+    else:
+        out.append(t("cli.status_none"))
+    return "\n".join(out)

@@ -1,0 +1,214 @@
+"""The workspace store. One connection per process, WAL, explicit transactions.
+
+Every decision that must survive a crash is written here before it takes effect:
+records and their transitions, the number series, the cell writes still owed to
+a workbook. Numbers are taken inside the transaction that writes them into the
+sheet, so a failed or refused write gives the number back and the series stays
+gap-free.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..resources import package_file
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Record:
+    id: int
+    form: str
+    key: str
+    state: str
+    data: dict[str, str]
+    content_hash: str
+    message: str
+    file: str
+    row_hint: int | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass
+class PendingWrite:
+    id: int
+    form: str
+    file: str
+    target: str
+    cells: dict[str, str]
+    expected: dict[str, Any]
+    new_record: dict[str, Any] | None
+    reason: str
+    created_at: str
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            schema = package_file("store/schema.sql").read_text("utf-8")
+            self.conn.executescript(f"BEGIN IMMEDIATE;\n{schema}\nPRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- records -------------------------------------------------------------------------
+    def record(self, key: str) -> Record | None:
+        row = self.conn.execute("SELECT * FROM records WHERE key = ?", (key,)).fetchone()
+        return _record(row) if row else None
+
+    def records(self, form: str | None = None) -> list[Record]:
+        sql, args = "SELECT * FROM records", ()
+        if form:
+            sql, args = sql + " WHERE form = ?", (form,)
+        return [_record(r) for r in self.conn.execute(sql + " ORDER BY series, number", args)]
+
+    def records_by_content(self, form: str, content_hash: str) -> list[Record]:
+        rows = self.conn.execute("SELECT * FROM records WHERE form = ? AND content_hash = ? ORDER BY id",
+                                 (form, content_hash))
+        return [_record(r) for r in rows]
+
+    def next_number(self, series: str) -> int:
+        row = self.conn.execute("SELECT last FROM series WHERE name = ?", (series,)).fetchone()
+        return (row[0] if row else 0) + 1
+
+    def take_number(self, series: str, number: int) -> None:
+        """Advance the series to `number`; must be inside the transaction that uses it."""
+        assert self.conn.in_transaction
+        self.conn.execute("INSERT INTO series (name, last) VALUES (?, ?) "
+                          "ON CONFLICT (name) DO UPDATE SET last = max(last, excluded.last)", (series, number))
+
+    def insert_record(self, *, form: str, key: str, series: str, number: int, state: str,
+                      data: dict[str, str], content_hash: str, message: str, file: str, row: int,
+                      at: str) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO records (form, key, series, number, state, data, content_hash, message, file, "
+            "row_hint, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (form, key, series, number, state, json.dumps(data, ensure_ascii=False), content_hash, message,
+             file, row, at, at))
+        return int(cur.lastrowid or 0)
+
+    def update_record(self, record_id: int, *, state: str, data: dict[str, str], content_hash: str,
+                      message: str, row: int, at: str) -> None:
+        self.conn.execute(
+            "UPDATE records SET state=?, data=?, content_hash=?, message=?, row_hint=?, updated_at=? WHERE id=?",
+            (state, json.dumps(data, ensure_ascii=False), content_hash, message, row, at, record_id))
+
+    def add_transition(self, record_id: int, *, at: str, from_state: str | None, to_state: str,
+                       actor: str, reason: str) -> None:
+        self.conn.execute(
+            "INSERT INTO transitions (record_id, at, from_state, to_state, actor, reason) VALUES (?,?,?,?,?,?)",
+            (record_id, at, from_state, to_state, actor, reason))
+
+    def transitions(self, key: str) -> list[sqlite3.Row]:
+        return list(self.conn.execute(
+            "SELECT t.* FROM transitions t JOIN records r ON r.id = t.record_id WHERE r.key = ? ORDER BY t.id",
+            (key,)))
+
+    # -- row view ------------------------------------------------------------------------
+    def row_fingerprints(self, file: str) -> dict[str, int]:
+        """fingerprint -> how many rows had it after the last pass."""
+        counts: dict[str, int] = {}
+        for (fp,) in self.conn.execute("SELECT fp FROM row_view WHERE file = ?", (file,)):
+            counts[fp] = counts.get(fp, 0) + 1
+        return counts
+
+    def replace_row_view(self, file: str, rows: list[tuple[str, int, str, str, str]]) -> None:
+        """rows: (fp, row, key, state, message)."""
+        self.conn.execute("DELETE FROM row_view WHERE file = ?", (file,))
+        self.conn.executemany("INSERT INTO row_view (file, fp, row, key, state, message) VALUES (?,?,?,?,?,?)",
+                              [(file, *r) for r in rows])
+
+    def refresh_view_row(self, file: str, old_fp: str, new_fp: str, key: str) -> None:
+        self.conn.execute("UPDATE row_view SET fp = ?, key = ? WHERE rowid = "
+                          "(SELECT rowid FROM row_view WHERE file = ? AND fp = ? LIMIT 1)",
+                          (new_fp, key, file, old_fp))
+
+    def invalid_rows(self) -> list[sqlite3.Row]:
+        return list(self.conn.execute(
+            "SELECT file, row, message FROM row_view WHERE key = '' AND state = 'invalid' ORDER BY file, row"))
+
+    # -- pending writes ------------------------------------------------------------------
+    def put_pending(self, *, form: str, file: str, target: str, cells: dict[str, str],
+                    expected: dict[str, Any], new_record: dict[str, Any] | None, at: str) -> None:
+        self.conn.execute(
+            "INSERT INTO pending_writes (form, file, target, cells, expected, new_record, created_at) "
+            "VALUES (?,?,?,?,?,?,?) ON CONFLICT (file, target) DO UPDATE SET cells=excluded.cells, "
+            "expected=excluded.expected, new_record=excluded.new_record, form=excluded.form",
+            (form, file, target, json.dumps(cells, ensure_ascii=False), json.dumps(expected, ensure_ascii=False),
+             json.dumps(new_record, ensure_ascii=False) if new_record is not None else None, at))
+
+    def pending(self, file: str | None = None) -> list[PendingWrite]:
+        sql, args = "SELECT * FROM pending_writes", ()
+        if file is not None:
+            sql, args = sql + " WHERE file = ?", (file,)
+        return [PendingWrite(id=r["id"], form=r["form"], file=r["file"], target=r["target"],
+                             cells=json.loads(r["cells"]), expected=json.loads(r["expected"]),
+                             new_record=json.loads(r["new_record"]) if r["new_record"] else None,
+                             reason=r["reason"], created_at=r["created_at"])
+                for r in self.conn.execute(sql + " ORDER BY id", args)]
+
+    def pending_files(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT file FROM pending_writes")]
+
+    def drop_pending(self, ids: list[int]) -> None:
+        self.conn.executemany("DELETE FROM pending_writes WHERE id = ?", [(i,) for i in ids])
+
+    def mark_pending(self, file: str, reason: str) -> None:
+        self.conn.execute("UPDATE pending_writes SET reason = ? WHERE file = ?", (reason, file))
+
+    # -- file status ---------------------------------------------------------------------
+    def set_file_status(self, file: str, form: str, state: str, at: str, code: str = "", message: str = "",
+                        identity: str = "") -> None:
+        self.conn.execute(
+            "INSERT INTO file_status (file, form, state, code, message, identity, since, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (file) DO UPDATE SET form=excluded.form, code=excluded.code, message=excluded.message, "
+            "since = CASE WHEN file_status.state = excluded.state AND file_status.code = excluded.code "
+            "THEN file_status.since ELSE excluded.since END, state=excluded.state, identity=excluded.identity, "
+            "updated_at=excluded.updated_at",
+            (file, form, state, code, message, identity, at, at))
+
+    def file_status(self, file: str | None = None) -> list[sqlite3.Row]:
+        if file is not None:
+            return list(self.conn.execute("SELECT * FROM file_status WHERE file = ?", (file,)))
+        return list(self.conn.execute("SELECT * FROM file_status ORDER BY file"))
+
+    def forget_file(self, file: str) -> None:
+        for table in ("file_status", "row_view", "pending_writes"):
+            self.conn.execute(f"DELETE FROM {table} WHERE file = ?", (file,))
+
+
+def _record(row: sqlite3.Row) -> Record:
+    return Record(id=row["id"], form=row["form"], key=row["key"], state=row["state"], data=json.loads(row["data"]),
+                  content_hash=row["content_hash"], message=row["message"], file=row["file"],
+                  row_hint=row["row_hint"], created_at=row["created_at"], updated_at=row["updated_at"])

@@ -1,0 +1,70 @@
+-- sheetflow workspace state. Version in PRAGMA user_version.
+CREATE TABLE IF NOT EXISTS records (
+    id            INTEGER PRIMARY KEY,
+    form          TEXT NOT NULL,
+    key           TEXT NOT NULL UNIQUE,      -- PR-2026-0001
+    series        TEXT NOT NULL,             -- PR-2026
+    number        INTEGER NOT NULL,
+    state         TEXT NOT NULL,
+    data          TEXT NOT NULL,             -- JSON of the typed values as text
+    content_hash  TEXT NOT NULL,             -- hash of the user-owned cells
+    message       TEXT NOT NULL DEFAULT '',
+    file          TEXT NOT NULL,
+    row_hint      INTEGER,                   -- last row it was seen in (display only)
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    UNIQUE (series, number)
+);
+CREATE INDEX IF NOT EXISTS records_form_state ON records (form, state);
+
+CREATE TABLE IF NOT EXISTS transitions (
+    id          INTEGER PRIMARY KEY,
+    record_id   INTEGER NOT NULL REFERENCES records (id),
+    at          TEXT NOT NULL,
+    from_state  TEXT,
+    to_state    TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    reason      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS transitions_record ON transitions (record_id);
+
+CREATE TABLE IF NOT EXISTS series (
+    name  TEXT PRIMARY KEY,                  -- PR-2026
+    last  INTEGER NOT NULL
+);
+
+-- What each row of a file looked like after the last pass, by fingerprint.
+CREATE TABLE IF NOT EXISTS row_view (
+    file     TEXT NOT NULL,
+    fp       TEXT NOT NULL,
+    row      INTEGER NOT NULL,
+    key      TEXT NOT NULL DEFAULT '',
+    state    TEXT NOT NULL DEFAULT '',
+    message  TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS row_view_file ON row_view (file);
+
+-- Cell updates decided but not yet in the file (file open in an editor, or a crash).
+CREATE TABLE IF NOT EXISTS pending_writes (
+    id          INTEGER PRIMARY KEY,
+    form        TEXT NOT NULL,
+    file        TEXT NOT NULL,
+    target      TEXT NOT NULL,               -- key:PR-2026-0001 | fp:<row fingerprint>:<n>
+    cells       TEXT NOT NULL,               -- JSON {role: text}
+    expected    TEXT NOT NULL,               -- JSON of the whole row as read
+    new_record  TEXT,                        -- JSON: number this row when written
+    reason      TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    UNIQUE (file, target)
+);
+
+CREATE TABLE IF NOT EXISTS file_status (
+    file        TEXT PRIMARY KEY,
+    form        TEXT NOT NULL,
+    state       TEXT NOT NULL,               -- ok | problem | locked | retrying
+    code        TEXT NOT NULL DEFAULT '',
+    message     TEXT NOT NULL DEFAULT '',
+    identity    TEXT NOT NULL DEFAULT '',    -- mtime/size/inode after our last pass
+    since       TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);

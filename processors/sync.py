@@ -1,0 +1,286 @@
+"""Decide, for the rows of one snapshot, what the store records and what the sheet must show.
+
+Only rows whose fingerprint differs from the last pass are parsed. Rows are tied
+to records by their key cell, never by position. A row without a key that is
+valid gets its number only when the number can be written (writeback.py), so a
+refused or delayed write never burns a number.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import Person
+from .fingerprint import fingerprint
+from .forms.definition import FormDef
+from .forms.fields import is_blank
+from .forms.validate import RowResult, render_problems, summary_values, validate_row
+from .sheets.base import SheetRow, Snapshot
+from .store.db import Record
+from .workspace import Workspace
+
+INVALID = "invalid"
+SYSTEM_TEXT_ROLES = ("key", "status", "message")
+
+
+@dataclass
+class RowOutcome:
+    row: int
+    valid: bool
+    message: str
+    key: str = ""
+    new: bool = False
+    state: str = ""
+
+
+@dataclass
+class SyncResult:
+    rows: int = 0
+    changed: int = 0
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    pending: int = 0
+
+
+def row_names(snap: Snapshot) -> list[str]:
+    return sorted(snap.columns)
+
+
+def row_fingerprint(snap: Snapshot, row: SheetRow) -> str:
+    return fingerprint(row.values, row_names(snap))
+
+
+def user_names(form: FormDef, snap: Snapshot) -> list[str]:
+    return [f.name for f in form.fields if f.name in snap.columns]
+
+
+def content_hash(form: FormDef, snap: Snapshot, row: SheetRow) -> str:
+    return fingerprint(row.values, user_names(form, snap))
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def display_time(iso: str) -> str:
+    """Store times are ISO with seconds; the sheet shows local time to the minute."""
+    return iso[:16].replace("T", " ") if iso else ""
+
+
+def state_label(ws: Workspace, form: FormDef, state: str) -> str:
+    if state == INVALID:
+        return ws.t("status.invalid")
+    sdef = form.states.get(state)
+    return ws.t.pick(sdef.label) if sdef else state
+
+
+def next_step(ws: Workspace, form: FormDef, state: str) -> str:
+    sdef = form.states.get(state)
+    return ws.t.pick(sdef.next) if sdef and sdef.next else ""
+
+
+def series_of(form: FormDef, key: str) -> tuple[str, int] | None:
+    """'PR-2026-0007' -> ('PR-2026', 7) when it belongs to this form's series."""
+    parts = key.split("-")
+    if len(parts) == 3 and parts[0] == form.prefix and parts[1].isdigit() and parts[2].isdigit():
+        return f"{parts[0]}-{parts[1]}", int(parts[2])
+    return None
+
+
+def format_key(form: FormDef, series: str, number: int) -> str:
+    return f"{series}-{number:0{form.digits}d}"
+
+
+def _actor(result: RowResult) -> str:
+    for value in result.values.values():
+        if isinstance(value, Person):
+            return value.name
+    return "sheet"
+
+
+class FileSync:
+    """One pass's decisions for one workbook."""
+
+    def __init__(self, ws: Workspace, form: FormDef, snap: Snapshot) -> None:
+        self.ws, self.form, self.snap = ws, form, snap
+        self.file = ws.rel(snap.path)
+        self.store = ws.store
+        self.now = ws.clock.now().isoformat(timespec="seconds")
+        self.result = SyncResult(rows=len(snap.rows))
+        self.view: list[tuple[str, int, str, str, str]] = []
+
+    def run(self) -> SyncResult:
+        snap = self.snap
+        fps = [row_fingerprint(snap, r) for r in snap.rows]
+        snap.extra["fps"] = fps
+        before = self.store.row_fingerprints(self.file)
+        remaining = Counter(before)
+        changed: list[int] = []
+        for i, fp in enumerate(fps):
+            if remaining[fp] > 0:
+                remaining[fp] -= 1
+            else:
+                changed.append(i)
+        self.result.changed = len(changed)
+        if not changed and Counter(fps) == Counter(before):
+            return self.result
+        keys: dict[str, list[int]] = {}
+        for i, row in enumerate(snap.rows):
+            key = cell_text(row.values.get("key"))
+            if key:
+                keys.setdefault(key, []).append(i)
+        self._keys_in_sheet = set(keys)
+        changed_set = set(changed)
+        occurrences: Counter[str] = Counter()
+        with self.store.transaction():
+            for i, row in enumerate(snap.rows):
+                fp = fps[i]
+                if i not in changed_set:
+                    self.view.append((fp, row.number, cell_text(row.values.get("key")), "", ""))
+                    continue
+                occ = occurrences[fp]
+                occurrences[fp] += 1
+                self._row(row, fp, occ, keys)
+            self._carry_view_state(before)
+            self.store.replace_row_view(self.file, self.view)
+        return self.result
+
+    def _carry_view_state(self, before: dict[str, int]) -> None:
+        """Unchanged rows keep the state and message the view had for them."""
+        old = {r["fp"]: (r["state"], r["message"]) for r in self.store.conn.execute(
+            "SELECT fp, state, message FROM row_view WHERE file = ?", (self.file,))}
+        self.view = [(fp, n, k, s or old.get(fp, ("", ""))[0], m or old.get(fp, ("", ""))[1])
+                     for fp, n, k, s, m in self.view]
+
+    # -- one changed row ---------------------------------------------------------------------
+    def _row(self, row: SheetRow, fp: str, occ: int, keys: dict[str, list[int]]) -> None:
+        form, snap = self.form, self.snap
+        raw = {name: row.values.get(name, "") for name in user_names(form, snap)}
+        blank = all(is_blank(v) for v in raw.values())
+        result = RowResult(values={}) if blank else validate_row(form, raw, self.ws.cfg)
+        chash = content_hash(form, snap, row)
+        key = cell_text(row.values.get("key"))
+        note = ""
+        if key:
+            record = self.store.record(key)
+            if record is not None and record.form == form.id:
+                owners = keys[key]
+                owner = next((i for i in owners if content_hash(form, snap, snap.rows[i]) == record.content_hash),
+                             owners[0])
+                if snap.rows[owner] is row:
+                    self._keyed(row, fp, record, result, chash, blank)
+                    return
+                note = self.ws.t("row.duplicate_key", key=key, other=snap.rows[owner].number,
+                                 label=self._key_label())
+            elif self._adopt(row, key, chash, fp):
+                return
+            else:
+                self._show(row, fp, f"key:{key}", key=key, state=INVALID, valid=False,
+                           message=self.ws.t("row.unknown_key", key=key, label=self._key_label()))
+                return
+        self._keyless(row, fp, occ, result, chash, blank, note)
+
+    def _key_label(self) -> str:
+        col = self.form.system_column("key")
+        return self.ws.t.pick(col.label) if col else "key"
+
+    def _keyed(self, row: SheetRow, fp: str, record: Record, result: RowResult, chash: str, blank: bool) -> None:
+        ws, form = self.ws, self.form
+        if blank or not result.ok:
+            message = render_problems(form, result.problems, ws.t) if result.problems else ws.t(
+                "field.required", label=self._key_label(), help="")
+            if record.state != INVALID or record.content_hash != chash:
+                self.store.add_transition(record.id, at=self.now, from_state=record.state, to_state=INVALID,
+                                          actor="system", reason=ws.t("transition.invalidated", message=message))
+                self.store.update_record(record.id, state=INVALID, data=summary_values(result.values),
+                                         content_hash=chash, message=message, row=row.number, at=self.now)
+                record.state, record.updated_at = INVALID, self.now
+            self._show(row, fp, f"key:{record.key}", key=record.key, state=INVALID, valid=False, message=message,
+                       updated=record.updated_at)
+            return
+        if record.state == INVALID or record.content_hash != chash:
+            new_state = form.on_valid if record.state == INVALID else record.state
+            reason = ws.t("transition.revalidated" if record.state == INVALID else "transition.edited")
+            self.store.add_transition(record.id, at=self.now, from_state=record.state, to_state=new_state,
+                                      actor=_actor(result), reason=reason)
+            self.store.update_record(record.id, state=new_state, data=summary_values(result.values),
+                                     content_hash=chash, message="", row=row.number, at=self.now)
+            record.state, record.updated_at = new_state, self.now
+        self._show(row, fp, f"key:{record.key}", key=record.key, state=record.state, valid=True,
+                   message=next_step(ws, form, record.state), updated=record.updated_at)
+
+    def _keyless(self, row: SheetRow, fp: str, occ: int, result: RowResult, chash: str, blank: bool,
+                 note: str) -> None:
+        ws, form = self.ws, self.form
+        target = f"fp:{fp}:{occ}"
+        if blank:
+            self._show(row, fp, target, key="", state="", valid=False, message="", updated="")
+            return
+        if not result.ok:
+            message = render_problems(form, result.problems, ws.t)
+            if note:
+                message = note + ws.t("row.join") + message
+            self._show(row, fp, target, key="", state=INVALID, valid=False, message=message)
+            return
+        # A numbered row whose number was cleared: give it back rather than number it twice.
+        for record in self.store.records_by_content(form.id, chash):
+            if record.key not in self._keys_in_sheet and record.file == self.file:
+                self._show(row, fp, target, key=record.key, state=record.state, valid=True,
+                           message=ws.t("row.key_restored", label=self._key_label()) + " "
+                           + next_step(ws, form, record.state), updated=record.updated_at)
+                self._keys_in_sheet.add(record.key)
+                return
+        new_record = {"state": form.on_valid, "data": summary_values(result.values), "content_hash": chash,
+                      "actor": _actor(result), "note": note}
+        message = next_step(ws, form, form.on_valid)
+        if note:
+            message = note + ws.t("row.join") + message
+        self._show(row, fp, target, key="", state=form.on_valid, valid=True, message=message,
+                   new_record=new_record)
+
+    def _adopt(self, row: SheetRow, key: str, chash: str, fp: str) -> bool:
+        """Recover from a crash after a numbered file was renamed into place but before the commit."""
+        parsed = series_of(self.form, key)
+        if parsed is None or parsed[1] < self.store.next_number(parsed[0]):
+            return False
+        for pw in self.store.pending(self.file):
+            nr = pw.new_record
+            if nr and nr.get("content_hash") == chash:
+                rid = self.store.insert_record(form=self.form.id, key=key, series=parsed[0], number=parsed[1],
+                                               state=nr["state"], data=nr["data"], content_hash=chash, message="",
+                                               file=self.file, row=row.number, at=self.now)
+                self.store.take_number(parsed[0], parsed[1])
+                self.store.add_transition(rid, at=self.now, from_state=None, to_state=nr["state"],
+                                          actor=nr.get("actor", "sheet"), reason=self.ws.t("transition.submitted"))
+                self.store.drop_pending([pw.id])
+                record = self.store.record(key)
+                assert record is not None
+                self._keyed(row, fp, record, validate_row(self.form, {n: row.values.get(n, "") for n in
+                                                                      user_names(self.form, self.snap)},
+                                                           self.ws.cfg), chash, False)
+                return True
+        return False
+
+    # -- what the row should show ------------------------------------------------------------
+    def _show(self, row: SheetRow, fp: str, target: str, *, key: str, state: str, valid: bool, message: str,
+              updated: str | None = None, new_record: dict[str, Any] | None = None) -> None:
+        status = state_label(self.ws, self.form, state) if state else ""
+        wanted = {"key": key, "status": status, "message": message}
+        current = {role: cell_text(row.values.get(role)) for role in SYSTEM_TEXT_ROLES}
+        cells = {role: v for role, v in wanted.items() if role in self.snap.columns and current[role] != v}
+        if new_record is not None:
+            cells.pop("key", None)
+        if cells or new_record is not None:
+            if "updated" in self.snap.columns:
+                cells["updated"] = display_time(self.now if updated is None else updated)
+            self.store.put_pending(form=self.form.id, file=self.file, target=target, cells=cells,
+                                   expected={"fp": fp}, new_record=new_record, at=self.now)
+            self.result.pending += 1
+        self.result.outcomes.append(RowOutcome(row=row.number, valid=valid, message=message, key=key,
+                                               new=new_record is not None, state=status))
+        self.view.append((fp, row.number, key, INVALID if not valid and state == INVALID else state, message))

@@ -1,0 +1,92 @@
+"""Everything a pass needs, opened once: config, forms, store, messages, clock."""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .clock import Clock
+from .config import Config, load_config
+from .errors import WorkspaceBusyError
+from .forms.definition import FormDef, load_forms
+from .forms.rules import RULES
+from .i18n import Translator
+from .resources import bundled_dir
+from .store import Store
+
+LOCK_NAME = ".sheetflow.lock"
+
+
+class Workspace:
+    def __init__(self, root: Path, clock: Clock | None = None) -> None:
+        self.cfg: Config = load_config(root)
+        self.root = self.cfg.root
+        self.forms: dict[str, FormDef] = load_forms([bundled_dir("forms"), self.cfg.forms_dir], set(RULES))
+        self.t = Translator(self.cfg.language)
+        self.clock = clock or Clock.from_env(self.cfg.tz)
+        self.store = Store(self.cfg.state_path)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def rel(self, path: Path) -> str:
+        """Files are named relative to the workspace in the store and in messages."""
+        try:
+            return str(path.resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def file_pattern(self, form: FormDef) -> str:
+        settings = self.cfg.forms.get(form.id)
+        return (settings.file if settings and settings.file else None) or form.file
+
+    def sheet_name(self, form: FormDef) -> str | None:
+        settings = self.cfg.forms.get(form.id)
+        return settings.sheet if settings else None
+
+    def form_files(self) -> list[tuple[FormDef, Path]]:
+        """Each form's workbooks; a pattern with wildcards may match several (one per department)."""
+        out: list[tuple[FormDef, Path]] = []
+        for form in self.forms.values():
+            pattern = self.file_pattern(form)
+            if any(ch in pattern for ch in "*?["):
+                matches = sorted(p for p in self.cfg.sheets_dir.glob(pattern) if not _is_temp(p.name))
+            else:
+                matches = [self.cfg.sheets_dir / pattern]
+            out.extend((form, p) for p in matches)
+        return out
+
+    def form_for(self, path: Path) -> FormDef | None:
+        resolved = path.resolve()
+        for form, candidate in self.form_files():
+            if candidate.resolve() == resolved:
+                return form
+        return None
+
+    @contextmanager
+    def exclusive(self, timeout: float = 60.0) -> Iterator[None]:
+        """One pass at a time per workspace, across processes (a cron `run` beside `watch`)."""
+        with (self.root / LOCK_NAME).open("a") as fh:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise WorkspaceBusyError(
+                            f"{self.root}: 另一个 sheetflow 进程正在处理 / another sheetflow process is busy") from None
+                    time.sleep(0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _is_temp(name: str) -> bool:
+    from .sheets.locks import is_lock_or_temp
+
+    return is_lock_or_temp(name)
