@@ -27,6 +27,13 @@ def _catalog(language: str) -> dict[str, str]:
     return flat
 
 
+class _Lenient(dict):  # type: ignore[type-arg]
+    """A missing placeholder renders empty rather than leaving '{value}' in a user's sheet."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 class Translator:
     """Looks a message up in the language, falling back to English, then to the key itself."""
 
@@ -36,8 +43,8 @@ class Translator:
     def __call__(self, msgid: str, /, **params: object) -> str:
         text = _catalog(self.language).get(msgid) or _catalog("en").get(msgid) or msgid
         try:
-            return text.format(**params)
-        except (KeyError, IndexError):
+            return text.format_map(_Lenient(params))
+        except (IndexError, ValueError):
             return text
 
     def has(self, key: str) -> bool:

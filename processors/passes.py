@@ -53,7 +53,7 @@ class PassReport:
         return [f.path for f in self.files if f.transient]
 
 
-def identity_text(path: Path) -> str:
+def _identity_text(path: Path) -> str:
     ident = FileIdentity.of(path)
     return f"{ident.mtime_ns}:{ident.size}:{ident.inode}"
 
@@ -86,7 +86,7 @@ def _one_file(ws: Workspace, form: FormDef, path: Path, *, final: bool, owed: bo
         _problem(ws, rep, form, now, final=True)
         return rep
     previous = store.file_status(file)
-    if not owed and previous and previous[0]["state"] == "ok" and previous[0]["identity"] == identity_text(path):
+    if not owed and previous and previous[0]["state"] == "ok" and previous[0]["identity"] == _identity_text(path):
         rep.skipped = True
         return rep
     for attempt in range(3):
@@ -114,7 +114,8 @@ def _one_file(ws: Workspace, form: FormDef, path: Path, *, final: bool, owed: bo
                                   message=ws.t("file.workbook_locked", lock=fl.lock.name, count=fl.waiting),
                                   identity="")
         else:
-            store.set_file_status(file, form.id, "ok", now, identity=identity_text(path))
+            ident = fl.identity or snap.identity
+            store.set_file_status(file, form.id, "ok", now, identity=f"{ident.mtime_ns}:{ident.size}:{ident.inode}")
     _log_file(ws, rep, fl.stale)
     return rep
 

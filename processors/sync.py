@@ -140,11 +140,11 @@ class FileSync:
         with self.store.transaction():
             for i, row in enumerate(snap.rows):
                 fp = fps[i]
+                occ = occurrences[fp]  # the n-th row with this exact content: how a keyless row is found again
+                occurrences[fp] += 1
                 if i not in changed_set:
                     self.view.append((fp, row.number, cell_text(row.values.get("key")), "", ""))
                     continue
-                occ = occurrences[fp]
-                occurrences[fp] += 1
                 self._row(row, fp, occ, keys)
             self._carry_view_state(before)
             self.store.replace_row_view(self.file, self.view)
@@ -192,7 +192,7 @@ class FileSync:
     def _keyed(self, row: SheetRow, fp: str, record: Record, result: RowResult, chash: str, blank: bool) -> None:
         ws, form = self.ws, self.form
         if blank or not result.ok:
-            message = render_problems(form, result.problems, ws.t) if result.problems else ws.t(
+            message = render_problems(form, result.problems, ws.t, ws.cfg) if result.problems else ws.t(
                 "field.required", label=self._key_label(), help="")
             if record.state != INVALID or record.content_hash != chash:
                 self.store.add_transition(record.id, at=self.now, from_state=record.state, to_state=INVALID,
@@ -222,7 +222,7 @@ class FileSync:
             self._show(row, fp, target, key="", state="", valid=False, message="", updated="")
             return
         if not result.ok:
-            message = render_problems(form, result.problems, ws.t)
+            message = render_problems(form, result.problems, ws.t, ws.cfg)
             if note:
                 message = note + ws.t("row.join") + message
             self._show(row, fp, target, key="", state=INVALID, valid=False, message=message)

@@ -9,6 +9,7 @@ whose commit follows the rename, so a write that fails gives its numbers back.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ class FlushResult:
     waiting: int = 0
     lock: Path | None = None
     refused: list[tuple[int, int]] = field(default_factory=list)
+    #: the file as we leave it: after our rename, or as last read
+    identity: FileIdentity | None = None
 
 
 def tmp_path_for(path: Path) -> Path:
@@ -51,8 +54,7 @@ def _index(snap: Snapshot) -> tuple[dict[str, list[SheetRow]], dict[str, list[Sh
         key = cell_text(row.values.get("key"))
         if key:
             by_key.setdefault(key, []).append(row)
-        else:
-            by_fp.setdefault(fp, []).append(row)
+        by_fp.setdefault(fp, []).append(row)
     return by_key, by_fp, fp_of
 
 
@@ -83,6 +85,7 @@ def flush(ws: Workspace, form: FormDef, path: Path, snap: Snapshot | None) -> Fl
         return out
     if snap is None or FileIdentity.of(path) != snap.identity:
         snap = read_snapshot(path, form, ws.sheet_name(form))
+    out.identity = snap.identity
     by_key, by_fp, fp_of = _index(snap)
     resolved: list[tuple[PendingWrite, SheetRow]] = []
     stale: list[int] = []
@@ -123,7 +126,9 @@ def flush(ws: Workspace, form: FormDef, path: Path, snap: Snapshot | None) -> Fl
                 raise WorkbookLockedError(path)
             if FileIdentity.of(path) != snap.identity:
                 raise WorkbookChangedError(path)
+            written = FileIdentity.of(tmp)  # same inode and times once renamed
             os.replace(tmp, path)
+            out.identity = written
         finally:
             if tmp.exists():
                 tmp.unlink()
@@ -167,7 +172,5 @@ def _fsync(path: Path) -> None:
 
 
 def _fsync_dir(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         _fsync(path)
-    except OSError:
-        pass

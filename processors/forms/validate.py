@@ -8,7 +8,7 @@ from typing import Any
 from ..config import Config, Person
 from ..i18n import Translator
 from .definition import FieldDef, FormDef
-from .fields import Problem, convert, is_blank
+from .fields import Problem, choice_options, convert, is_blank
 from .rules import RULES
 
 
@@ -57,7 +57,7 @@ def _department_check(fdef: FieldDef, values: dict[str, Any]) -> list[Problem]:
     return []
 
 
-def render_problems(form: FormDef, problems: list[Problem], t: Translator) -> str:
+def render_problems(form: FormDef, problems: list[Problem], t: Translator, cfg: Config) -> str:
     """One message for the row's message cell: each problem names its field and what to do."""
     parts = []
     for problem in problems:
@@ -65,6 +65,8 @@ def render_problems(form: FormDef, problems: list[Problem], t: Translator) -> st
         params = dict(problem.params)
         params["label"] = t.pick(fdef.label)
         params["help"] = t.pick(fdef.help) if fdef.help else ""
+        if problem.code == "bad_choice":
+            params["options"] = "、".join(label for _, label in choice_options(fdef, cfg, t.language))
         if "role" in params:
             params["role"] = t(f"roles.{params['role']}") if params["role"] else ""
         key = problem.code if "." in problem.code else f"field.{problem.code}"

@@ -1,0 +1,126 @@
+"""Shared fixtures: real workspaces in tmp_path, real .xlsx files, a real SQLite store.
+
+A "user edit" is made with openpyxl on a plain generated workbook, standing in for
+the person's spreadsheet program; sheetflow itself never saves through openpyxl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from processors.clock import Clock
+from processors.init_workspace import init_workspace
+from processors.workspace import Workspace
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = dt.datetime(2026, 11, 29, 10, 32)
+SHEET = "采购申请"
+BOOK = "采购申请.xlsx"
+
+# Column positions in the generated purchase-request sheet (1-based), from forms/purchase_request.toml.
+COLS = {name: i for i, name in enumerate(
+    ["applicant", "department", "project", "item", "spec", "unit", "quantity", "unit_price", "needed_by",
+     "item_type", "attachment", "remarks", "dept_head", "key", "status", "message", "updated"], start=1)}
+
+
+def good_row(**changes: Any) -> dict[str, Any]:
+    row = {"applicant": "李强", "department": "工程部", "project": "万达广场", "item": "石膏板",
+           "spec": "9.5mm", "unit": "张", "quantity": 10, "unit_price": 28.5,
+           "needed_by": dt.date(2026, 12, 20), "item_type": "常规", "dept_head": "王芳"}
+    row.update(changes)
+    return {k: v for k, v in row.items() if v is not None}
+
+
+class Book:
+    """The workspace's purchase-request workbook, edited the way a person would."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def grid(self) -> list[list[Any]]:
+        wb = CalamineWorkbook.from_path(str(self.path))
+        try:
+            return wb.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
+        finally:
+            wb.close()
+
+    def cell(self, row: int, name: str) -> Any:
+        grid = self.grid()
+        if row - 1 >= len(grid):
+            return ""
+        cells = grid[row - 1]
+        col = COLS[name] - 1
+        return cells[col] if col < len(cells) else ""
+
+    def system(self, row: int) -> dict[str, Any]:
+        return {k: self.cell(row, k) for k in ("key", "status", "message", "updated")}
+
+    def edit(self, fn: Callable[[Any], None]) -> None:
+        wb = openpyxl.load_workbook(self.path)
+        fn(wb[SHEET])
+        wb.save(self.path)
+
+    def put_rows(self, rows: list[dict[str, Any]], start: int = 2) -> None:
+        def fill(ws: Any) -> None:
+            for r, row in enumerate(rows, start=start):
+                for name, value in row.items():
+                    ws.cell(row=r, column=COLS[name]).value = value
+        self.edit(fill)
+
+    def set(self, row: int, name: str, value: Any) -> None:
+        def assign(ws: Any) -> None:
+            ws.cell(row=row, column=COLS[name]).value = value  # cell(value=None) would not clear
+        self.edit(assign)
+
+    def keys(self) -> list[str]:
+        return [str(r[COLS["key"] - 1]) for r in self.grid()[1:] if len(r) >= COLS["key"] and r[COLS["key"] - 1]]
+
+
+@pytest.fixture
+def make_workspace(tmp_path: Path) -> Iterator[Callable[..., Workspace]]:
+    opened: list[Workspace] = []
+
+    def make(name: str = "ws", *, sample: bool = False, language: str | None = None,
+             config_extra: str = "", now: dt.datetime = NOW) -> Workspace:
+        root = tmp_path / name
+        if not root.exists():
+            init_workspace(root, sample=sample, language=language)
+            if config_extra:
+                with (root / "config.toml").open("a", encoding="utf-8") as fh:
+                    fh.write("\n" + config_extra + "\n")
+        ws = Workspace(root, clock=Clock(TZ, now.replace(tzinfo=TZ)))
+        opened.append(ws)
+        return ws
+
+    yield make
+    for ws in opened:
+        ws.close()
+
+
+@pytest.fixture
+def ws(make_workspace: Callable[..., Workspace]) -> Workspace:
+    return make_workspace()
+
+
+@pytest.fixture
+def book(ws: Workspace) -> Book:
+    return Book(ws.cfg.sheets_dir / BOOK)
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """The real console entry point in a child process."""
+    full_env = {**os.environ, "SHEETFLOW_NOW": NOW.isoformat(), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "processors.cli", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
