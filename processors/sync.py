@@ -8,6 +8,7 @@ refused or delayed write never burns a number.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from .sheets.base import SheetRow, Snapshot
 from .store.db import Record
 from .workspace import Workspace
 
+log = logging.getLogger("sheetflow")
 INVALID = "invalid"
 SYSTEM_TEXT_ROLES = ("key", "status", "message")
 
@@ -162,7 +164,13 @@ class FileSync:
         form, snap = self.form, self.snap
         raw = {name: row.values.get(name, "") for name in user_names(form, snap)}
         blank = all(is_blank(v) for v in raw.values())
-        result = RowResult(values={}) if blank else validate_row(form, raw, self.ws.cfg)
+        try:
+            result = RowResult(values={}) if blank else validate_row(form, raw, self.ws.cfg)
+        except Exception:  # a bug of ours must cost one row, never the pass
+            log.exception("%s row %d: validation failed", self.file, row.number)
+            self._show(row, fp, f"fp:{fp}:{occ}", key=cell_text(row.values.get("key")), state=INVALID, valid=False,
+                       message=self.ws.t("row.internal_error"))
+            return
         chash = content_hash(form, snap, row)
         key = cell_text(row.values.get("key"))
         note = ""
@@ -246,7 +254,7 @@ class FileSync:
     def _adopt(self, row: SheetRow, key: str, chash: str, fp: str) -> bool:
         """Recover from a crash after a numbered file was renamed into place but before the commit."""
         parsed = series_of(self.form, key)
-        if parsed is None or parsed[1] < self.store.next_number(parsed[0]):
+        if parsed is None:  # (the caller saw no record with this key)
             return False
         for pw in self.store.pending(self.file):
             nr = pw.new_record

@@ -80,6 +80,7 @@ def _convert_text(fdef: FieldDef, raw: object, cfg: Config) -> str:
     return text
 
 
+_TOO_BIG = Decimal(10) ** 15  # beyond any quantity or price; also keeps Decimal within its precision
 _NUMBER_JUNK = re.compile(r"[,，\s¥￥元]|RMB|CNY", re.IGNORECASE)
 
 
@@ -97,7 +98,8 @@ def _decimal(fdef: FieldDef, raw: object, decimals: int | None) -> Decimal:
             raise Problem(fdef.name, "not_a_number", {"value": display(raw)}) from None
         if not value.is_finite():
             raise Problem(fdef.name, "not_a_number", {"value": display(raw)})
-    value = value.normalize() if value == value.to_integral_value() else value
+    if abs(value) >= _TOO_BIG:
+        raise Problem(fdef.name, "too_big", {"value": display(raw)})
     if value == value.to_integral_value():
         value = value.quantize(Decimal(1))
     if decimals is not None and -value.as_tuple().exponent > decimals:  # type: ignore[operator]
