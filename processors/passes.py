@@ -68,6 +68,9 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
     wanted = {p.resolve() for p in paths} if paths is not None else None
     owed = set(ws.store.pending_files())
     with ws.exclusive():
+        if ws.revalidate_if_rules_changed():
+            paths = None  # every workbook, every row
+            wanted = None
         for form, path in ws.form_files():
             file = ws.rel(path)
             if wanted is not None and path.resolve() not in wanted and file not in owed:
@@ -96,9 +99,11 @@ def _one_file(ws: Workspace, form: FormDef, path: Path, *, final: bool, owed: bo
             rep.rows, rep.changed, rep.outcomes = result.rows, result.changed, result.outcomes
             fl = flush(ws, form, path, snap)
             break
-        except WorkbookChangedError:
-            if attempt == 2:
-                raise
+        except WorkbookChangedError as exc:
+            if attempt == 2:  # saved again and again while we worked: next pass, as for a half-written file
+                rep.problem = exc
+                _problem(ws, rep, form, now, final=False)
+                return rep
             continue  # the file moved under us: read it again
         except WorkbookLockedError:
             fl = flush(ws, form, path, None)  # records the lock, writes nothing

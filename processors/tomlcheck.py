@@ -56,7 +56,7 @@ class Section:
 
     def text(self, name: str, default: Any = ...) -> Any:
         value = self.get(name, str, default)
-        if isinstance(value, str) and not value.strip():
+        if name in self.data and not value.strip():
             raise self.fail(name, "a non-empty string")
         return value
 

@@ -19,9 +19,10 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from .errors import SheetflowError
 from .passes import run_pass
 from .sheets.locks import is_lock_or_temp, workbook_for_lock
-from .workspace import Workspace
+from .workspace import Workspace, rules_hash
 
 log = logging.getLogger("sheetflow")
 
@@ -78,6 +79,7 @@ def watch(ws: Workspace, *, poll: bool = False, stop: threading.Event | None = N
     mode = "polling" if poll else "inotify"
     log.info(ws.t("log.watching", path=folder, mode=mode))
     retry: dict[Path, tuple[float, float]] = {}  # path -> (first failure, next attempt)
+    original = ws
     try:
         _handle(ws, run_pass(ws, final=False), retry, settings.settle_seconds)
         next_tick = time.monotonic() + settings.tick_seconds
@@ -92,12 +94,34 @@ def watch(ws: Workspace, *, poll: bool = False, stop: threading.Event | None = N
                 _handle(ws, run_pass(ws, set(), final=False), retry, settings.settle_seconds)
             if now >= next_tick:
                 next_tick = now + settings.tick_seconds
+                reloaded = _reload_if_changed(ws)
+                if reloaded is not None:
+                    if ws is not original:
+                        ws.close()
+                    ws = reloaded
+                    _handle(ws, run_pass(ws, final=False), retry, settings.settle_seconds)
     except KeyboardInterrupt:
         pass
     finally:
         observer.stop()
         observer.join(timeout=5)
         log.info(ws.t("log.stopped"))
+        if ws is not original:
+            ws.close()
+
+
+def _reload_if_changed(ws: Workspace) -> Workspace | None:
+    """Pick up an edited config.toml or form without a restart; keep the old one if the new one is wrong."""
+    if rules_hash(ws.cfg) == ws.rules_hash:
+        return None
+    try:
+        fresh = Workspace(ws.root, clock=ws.clock)
+    except SheetflowError as exc:
+        log.error(ws.t("log.config_rejected", error=exc))
+        ws.rules_hash = rules_hash(ws.cfg)  # say it once, not every tick
+        return None
+    log.info(fresh.t("log.config_reloaded"))
+    return fresh
 
 
 def _handle(ws: Workspace, report: object, retry: dict[Path, tuple[float, float]], settle: float) -> None:

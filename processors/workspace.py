@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,16 @@ class Workspace:
         self.t = Translator(self.cfg.language)
         self.clock = clock or Clock.from_env(self.cfg.tz)
         self.store = Store(self.cfg.state_path)
+        self.rules_hash = rules_hash(self.cfg)
+
+    def revalidate_if_rules_changed(self) -> bool:
+        """A changed config.toml or form (a person added, a rule relaxed) re-checks every row once."""
+        if self.store.meta("rules_hash") == self.rules_hash:
+            return False
+        with self.store.transaction():
+            self.store.forget_views()
+            self.store.set_meta("rules_hash", self.rules_hash)
+        return True
 
     def close(self) -> None:
         self.store.close()
@@ -84,6 +95,20 @@ class Workspace:
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def rules_hash(cfg: Config) -> str:
+    """What the validity of a row depends on besides the row: the config and the form definitions."""
+    h = hashlib.blake2b(digest_size=12)
+    forms = [p for folder in (bundled_dir("forms"), cfg.forms_dir) if folder.is_dir()
+             for p in sorted(folder.glob("*.toml"))]
+    for path in [cfg.root / "config.toml", *forms]:
+        h.update(str(path).encode())
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"(unreadable)")
+    return h.hexdigest()
 
 
 def _is_temp(name: str) -> bool:

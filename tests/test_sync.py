@@ -202,3 +202,25 @@ def test_cleared_row_content_clears_its_status(ws: Workspace, book: Book) -> Non
 
 def test_now_is_the_workspace_clock(ws: Workspace) -> None:
     assert ws.clock.now().replace(tzinfo=None) == NOW
+
+
+def test_config_change_revalidates_unchanged_rows(make_workspace) -> None:
+    ws = make_workspace()
+    book = Book(ws.cfg.sheets_dir / "采购申请.xlsx")
+    book.put_rows([good_row(dept_head="钱多多")])
+    run_pass(ws)
+    assert "不是登记的部门负责人" in book.cell(2, "message")
+    ws.close()
+    with (ws.root / "config.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[people.qian]\nname = "钱多多"\ndepartment = "工程部"\nroles = ["department_head"]\n')
+    ws2 = make_workspace()            # same folder, config re-read: the row is checked again
+    run_pass(ws2)
+    assert book.system(2)["key"] == "PR-2026-0001"
+
+
+def test_state_is_sqlite_wal_inside_the_workspace(ws: Workspace, book: Book) -> None:
+    book.put_rows([good_row()])
+    run_pass(ws)
+    assert ws.cfg.state_path == ws.root / "sheetflow.db"
+    assert ws.store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert (ws.root / "sheetflow.db-wal").exists()

@@ -186,6 +186,20 @@ class Store:
     def mark_pending(self, file: str, reason: str) -> None:
         self.conn.execute("UPDATE pending_writes SET reason = ? WHERE file = ?", (reason, file))
 
+    # -- meta ----------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def forget_views(self) -> None:
+        """Make every row count as changed on the next pass (the rules themselves changed)."""
+        self.conn.execute("DELETE FROM row_view")
+        self.conn.execute("UPDATE file_status SET identity = ''")
+
     # -- file status ---------------------------------------------------------------------
     def set_file_status(self, file: str, form: str, state: str, at: str, code: str = "", message: str = "",
                         identity: str = "") -> None:

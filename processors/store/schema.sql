@@ -68,3 +68,8 @@ CREATE TABLE IF NOT EXISTS file_status (
     since       TEXT NOT NULL,
     updated_at  TEXT NOT NULL
 );
+
+CREATE TABLE IF NOT EXISTS meta (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
