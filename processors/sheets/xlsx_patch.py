@@ -29,7 +29,11 @@ _ROW_END = "</row>"
 _CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
 _ATTR = re.compile(r'(\w+(?::\w+)?)\s*=\s*"([^"]*)"')
 _REF = re.compile(r"([A-Z]+)(\d+)")
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 cannot carry; lone surrogates cannot even be encoded as UTF-8.
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Excel's ST_Xstring escape: readers turn "_x0041_" in <t> into "A", so a literal one is written "_x005F_x0041_".
+_XSTRING_ESC = re.compile("_(x[0-9A-Fa-f]{4}_)")
+_DIMENSION = re.compile(r'(<dimension\b[^>]*?\bref=")([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 Cells = Mapping[tuple[int, int], str | None]  # (row, col), both 1-based -> text or None (empty)
 
@@ -66,7 +70,9 @@ def sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str:
 
 def escape(text: str) -> str:
     text = _XML_BAD.sub("", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # A bare CR would come back as LF (XML end-of-line handling); a character reference survives.
+    return _XSTRING_ESC.sub(r"_x005F_\1", text).replace("\r", "&#13;")
 
 
 def _cell_xml(ref: str, style: str | None, value: str | None) -> str:
@@ -142,7 +148,23 @@ def _new_row(row_no: int, cells: dict[int, str | None], col_styles: dict[int, st
     return f'<row r="{row_no}">{body}</row>'
 
 
+def _widen_dimension(xml: str, cells: list[tuple[int, int]]) -> str:
+    """Grow <dimension ref> over new cells: openpyxl's read-only mode (pandas) reads no row past it."""
+    m = _DIMENSION.search(xml, 0, max(xml.find("<sheetData"), 0))
+    if not m or not cells:
+        return xml
+    c1, r1 = column_index(m.group(2)), int(m.group(3))
+    c2, r2 = (column_index(m.group(4)), int(m.group(5))) if m.group(4) else (c1, r1)
+    rows, cols = [r for r, _ in cells], [c for _, c in cells]
+    n1, n2 = (min(c1, *cols), min(r1, *rows)), (max(c2, *cols), max(r2, *rows))
+    if n1 == (c1, r1) and n2 == (c2, r2):
+        return xml
+    ref = f"{column_letter(n1[0])}{n1[1]}:{column_letter(n2[0])}{n2[1]}"
+    return xml[: m.start(2)] + ref + xml[m.end() - 1:]
+
+
 def patch_sheet_xml(xml: str, cells: Cells, result: PatchResult) -> str:
+    first_written = len(result.written)
     by_row: dict[int, dict[int, str | None]] = {}
     for (row, col), value in cells.items():
         by_row.setdefault(row, {})[col] = value
@@ -195,11 +217,15 @@ def patch_sheet_xml(xml: str, cells: Cells, result: PatchResult) -> str:
             out.append(xml[pos:empty.start()] + f"<sheetData>{tail}</sheetData>")
             pos = empty.end()
     out.append(xml[pos:])
-    return "".join(out)
+    filled = [rc for rc in result.written[first_written:] if cells.get(rc)]
+    return _widen_dimension("".join(out), filled)
 
 
 def patch_workbook(src: Path, dst: Path, sheet_name: str, cells: Cells, compresslevel: int = 6) -> PatchResult:
     """Copy src to dst with the given cells of one sheet set; src is never modified."""
+    if Path(dst).exists() and Path(src).exists() and Path(dst).samefile(src):
+        # Opening dst for writing would truncate the very file being read.
+        raise ValueError(f"patch_workbook needs a dst other than src: {src}")
     result = PatchResult()
     try:
         zin = zipfile.ZipFile(src)
