@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 def _canon(value: object) -> str:
     if value is None or value == "":
         return ""
+    if type(value) is str:  # the common case first
+        return "s:" + value
     if isinstance(value, bool):
         return f"b:{value}"
     if isinstance(value, float):
@@ -22,10 +24,6 @@ def _canon(value: object) -> str:
 
 
 def fingerprint(values: Mapping[str, object], names: Iterable[str]) -> str:
-    h = hashlib.blake2b(digest_size=12)
-    for name in names:
-        h.update(name.encode())
-        h.update(b"\x1f")
-        h.update(_canon(values.get(name, "")).encode())
-        h.update(b"\x1e")
-    return h.hexdigest()
+    """One hash call per row: this runs for every row of every read (50k rows in a big sheet)."""
+    text = "\x1f".join(_canon(values.get(name, "")) for name in names)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()

@@ -118,7 +118,8 @@ class FileSync:
 
     def run(self) -> SyncResult:
         snap = self.snap
-        fps = [row_fingerprint(snap, r) for r in snap.rows]
+        names = row_names(snap)
+        fps = [fingerprint(r.values, names) for r in snap.rows]
         snap.extra["fps"] = fps
         before = self.store.row_fingerprints(self.file)
         remaining = Counter(before)

@@ -17,13 +17,14 @@ from pathlib import Path
 
 from . import faults
 from .errors import WorkbookChangedError, WorkbookLockedError
+from .fingerprint import fingerprint
 from .forms.definition import FormDef
 from .sheets.base import FileIdentity, SheetRow, Snapshot
 from .sheets.locks import find_lock
 from .sheets.xlsx_patch import patch_workbook
 from .sheets.xlsx_read import read_snapshot
 from .store.db import PendingWrite
-from .sync import cell_text, format_key, row_fingerprint
+from .sync import cell_text, format_key, row_fingerprint, row_names
 from .workspace import Workspace
 
 
@@ -44,7 +45,8 @@ def tmp_path_for(path: Path) -> Path:
 
 
 def _index(snap: Snapshot) -> tuple[dict[str, list[SheetRow]], dict[str, list[SheetRow]], dict[int, str]]:
-    fps: list[str] = snap.extra.get("fps") or [row_fingerprint(snap, r) for r in snap.rows]  # type: ignore[assignment]
+    names = row_names(snap)
+    fps: list[str] = snap.extra.get("fps") or [fingerprint(r.values, names) for r in snap.rows]  # type: ignore[assignment]
     snap.extra["fps"] = fps
     by_key: dict[str, list[SheetRow]] = {}
     by_fp: dict[str, list[SheetRow]] = {}
