@@ -108,16 +108,17 @@ def run_once(ws: object) -> int:
     assert isinstance(ws, Workspace)
     deadline = time.monotonic() + min(ws.cfg.watch.settle_seconds, 3.0)
     report = run_pass(ws, final=False)
+    broken = {f.path for f in report.files if f.problem is not None and not f.transient}
     retry = set(report.transient_paths())
     while retry and time.monotonic() < deadline:
         time.sleep(0.5)
         again = run_pass(ws, retry, final=False)
-        retry = set(again.transient_paths())
+        broken |= {f.path for f in again.files if f.problem is not None and not f.transient}
+        retry = set(again.transient_paths()) & retry
     if retry:
-        report = run_pass(ws, retry, final=True)
-        return 1
-    return 1 if any(f.problem is not None for f in report.files) else 0
-
+        final = run_pass(ws, retry, final=True)
+        broken |= {f.path for f in final.files if f.problem is not None}
+    return 1 if broken else 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -140,7 +140,7 @@ def _problem(ws: Workspace, rep: FileReport, form: FormDef, now: str, *, final: 
 
 def _log_file(ws: Workspace, rep: FileReport, stale: int) -> None:
     t, file = ws.t, ws.rel(rep.path)
-    if not rep.changed and not rep.written and not rep.waiting:
+    if not rep.changed and not rep.written:  # (still waiting for a closed file: said when it began)
         log.debug(t("log.unchanged", file=file))
         return
     numbered = dict(rep.numbered)

@@ -71,7 +71,7 @@ def render_status(ws: Workspace, limit: int = 50) -> str:
     files = store.file_status()
     if files:
         out.append(table([t("cli.col_file"), t("cli.col_state"), t("cli.col_message")],
-                         [[f["file"], t("cli.file_ok") if f["state"] == "ok" else f["state"],
+                         [[f["file"], t(f"cli.file_{f['state']}"),
                            clip(f["message"], 70)] for f in files]))
     else:
         out.append(t("cli.status_none"))
@@ -87,7 +87,7 @@ def render_status(ws: Workspace, limit: int = 50) -> str:
             text = t("cli.pending_locked", lock=reason.split(":", 1)[1]) if reason.startswith("locked:") \
                 else t("cli.pending_waiting")
             rows.append([file, str(n), text])
-        out.append(table([t("cli.col_file"), t("cli.col_count"), t("cli.col_reason")], rows))
+        out.append(table([t("cli.col_file"), t("cli.col_rows"), t("cli.col_reason")], rows))
     else:
         out.append(t("cli.status_none"))
     return "\n".join(out)

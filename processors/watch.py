@@ -99,6 +99,7 @@ def watch(ws: Workspace, *, poll: bool = False, stop: threading.Event | None = N
                     if ws is not original:
                         ws.close()
                     ws = reloaded
+                    settings = ws.cfg.watch  # new timings apply; a moved sheets_dir needs a restart
                     _handle(ws, run_pass(ws, final=False), retry, settings.settle_seconds)
     except KeyboardInterrupt:
         pass

@@ -83,7 +83,7 @@ def flush(ws: Workspace, form: FormDef, path: Path, snap: Snapshot | None) -> Fl
     if lock is not None:
         with store.transaction():
             store.mark_pending(file, f"locked:{lock.name}")
-        out.waiting, out.lock = len(pending), lock
+        out.waiting, out.lock = len(pending), lock  # rows, as the messages say
         return out
     if snap is None or FileIdentity.of(path) != snap.identity:
         snap = read_snapshot(path, form, ws.sheet_name(form))
