@@ -121,7 +121,8 @@ class FileSync:
         names = row_names(snap)
         fps = [fingerprint(r.values, names) for r in snap.rows]
         snap.extra["fps"] = fps
-        before = self.store.row_fingerprints(self.file)
+        previous = self.store.row_view(self.file)
+        before = Counter(fp for fp, _, _ in previous)
         remaining = Counter(before)
         changed: list[int] = []
         for i, fp in enumerate(fps):
@@ -130,7 +131,7 @@ class FileSync:
             else:
                 changed.append(i)
         self.result.changed = len(changed)
-        if not changed and Counter(fps) == Counter(before):
+        if not changed and Counter(fps) == before:
             return self.result
         keys: dict[str, list[int]] = {}
         for i, row in enumerate(snap.rows):
@@ -149,14 +150,13 @@ class FileSync:
                     self.view.append((fp, row.number, cell_text(row.values.get("key")), "", ""))
                     continue
                 self._row(row, fp, occ, keys)
-            self._carry_view_state(before)
+            self._carry_view_state(previous)
             self.store.replace_row_view(self.file, self.view)
         return self.result
 
-    def _carry_view_state(self, before: dict[str, int]) -> None:
+    def _carry_view_state(self, previous: list[tuple[str, str, str]]) -> None:
         """Unchanged rows keep the state and message the view had for them."""
-        old = {r["fp"]: (r["state"], r["message"]) for r in self.store.conn.execute(
-            "SELECT fp, state, message FROM row_view WHERE file = ?", (self.file,))}
+        old = {fp: (state, message) for fp, state, message in previous}
         self.view = [(fp, n, k, s or old.get(fp, ("", ""))[0], m or old.get(fp, ("", ""))[1])
                      for fp, n, k, s, m in self.view]
 

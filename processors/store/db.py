@@ -19,7 +19,7 @@ from typing import Any
 
 from ..resources import package_file
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: meta table, indexes for content lookups and view refreshes
 
 
 @dataclass
@@ -135,12 +135,10 @@ class Store:
             (key,)))
 
     # -- row view ------------------------------------------------------------------------
-    def row_fingerprints(self, file: str) -> dict[str, int]:
-        """fingerprint -> how many rows had it after the last pass."""
-        counts: dict[str, int] = {}
-        for (fp,) in self.conn.execute("SELECT fp FROM row_view WHERE file = ?", (file,)):
-            counts[fp] = counts.get(fp, 0) + 1
-        return counts
+    def row_view(self, file: str) -> list[tuple[str, str, str]]:
+        """(fingerprint, state, message) of each row after the last pass."""
+        return [tuple(r) for r in self.conn.execute("SELECT fp, state, message FROM row_view WHERE file = ?",
+                                                   (file,))]  # type: ignore[misc]
 
     def replace_row_view(self, file: str, rows: list[tuple[str, int, str, str, str]]) -> None:
         """rows: (fp, row, key, state, message)."""

@@ -1,4 +1,5 @@
--- sheetflow workspace state. Version in PRAGMA user_version.
+-- sheetflow workspace state. Version in PRAGMA user_version; every statement is IF NOT EXISTS so that
+-- running this file again upgrades an older store.
 CREATE TABLE IF NOT EXISTS records (
     id            INTEGER PRIMARY KEY,
     form          TEXT NOT NULL,
@@ -16,6 +17,7 @@ CREATE TABLE IF NOT EXISTS records (
     UNIQUE (series, number)
 );
 CREATE INDEX IF NOT EXISTS records_form_state ON records (form, state);
+CREATE INDEX IF NOT EXISTS records_form_content ON records (form, content_hash);
 
 CREATE TABLE IF NOT EXISTS transitions (
     id          INTEGER PRIMARY KEY,
@@ -42,7 +44,7 @@ CREATE TABLE IF NOT EXISTS row_view (
     state    TEXT NOT NULL DEFAULT '',
     message  TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS row_view_file ON row_view (file);
+CREATE INDEX IF NOT EXISTS row_view_file_fp ON row_view (file, fp);
 
 -- Cell updates decided but not yet in the file (file open in an editor, or a crash).
 CREATE TABLE IF NOT EXISTS pending_writes (
