@@ -24,7 +24,6 @@ from .workspace import Workspace
 
 log = logging.getLogger("sheetflow")
 INVALID = "invalid"
-SYSTEM_TEXT_ROLES = ("key", "status", "message")
 
 
 @dataclass
@@ -186,10 +185,10 @@ class FileSync:
                     return
                 note = self.ws.t("row.duplicate_key", key=key, other=snap.rows[owner].number,
                                  label=self._key_label())
-            elif self._adopt(row, key, chash, fp):
+            elif self._adopt(row, key, chash, fp, result):
                 return
             else:
-                self._show(row, fp, f"key:{key}", key=key, state=INVALID, valid=False,
+                self._show(row, fp, f"fp:{fp}:{occ}", key=key, state=INVALID, valid=False,
                            message=self.ws.t("row.unknown_key", key=key, label=self._key_label()))
                 return
         self._keyless(row, fp, occ, result, chash, blank, note)
@@ -252,7 +251,7 @@ class FileSync:
         self._show(row, fp, target, key="", state=form.on_valid, valid=True, message=message,
                    new_record=new_record)
 
-    def _adopt(self, row: SheetRow, key: str, chash: str, fp: str) -> bool:
+    def _adopt(self, row: SheetRow, key: str, chash: str, fp: str, result: RowResult) -> bool:
         """Recover from a crash after a numbered file was renamed into place but before the commit."""
         parsed = series_of(self.form, key)
         if parsed is None:  # (the caller saw no record with this key)
@@ -269,9 +268,7 @@ class FileSync:
                 self.store.drop_pending([pw.id])
                 record = self.store.record(key)
                 assert record is not None
-                self._keyed(row, fp, record, validate_row(self.form, {n: row.values.get(n, "") for n in
-                                                                      user_names(self.form, self.snap)},
-                                                           self.ws.cfg), chash, False)
+                self._keyed(row, fp, record, result, chash, False)
                 return True
         return False
 
@@ -280,7 +277,9 @@ class FileSync:
               updated: str | None = None, new_record: dict[str, Any] | None = None) -> None:
         status = state_label(self.ws, self.form, state) if state else ""
         wanted = {"key": key, "status": status, "message": message}
-        current = {role: cell_text(row.values.get(role)) for role in SYSTEM_TEXT_ROLES}
+        if updated is not None:  # a record's time is its own, so a cleared or edited one is put back
+            wanted["updated"] = display_time(updated)
+        current = {role: cell_text(row.values.get(role)) for role in wanted}
         cells = {role: v for role, v in wanted.items() if role in self.snap.columns and current[role] != v}
         if new_record is not None:
             cells.pop("key", None)

@@ -224,3 +224,18 @@ def test_state_is_sqlite_wal_inside_the_workspace(ws: Workspace, book: Book) -> 
     assert ws.cfg.state_path == ws.root / "sheetflow.db"
     assert ws.store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert (ws.root / "sheetflow.db-wal").exists()
+
+
+def test_two_rows_with_the_same_typed_number_both_hear_about_it(ws: Workspace, book: Book) -> None:
+    book.put_rows([good_row(key="PR-2026-0099"), good_row(item="乙", key="PR-2026-0099")])
+    run_pass(ws)
+    assert "不是系统发出的" in book.cell(2, "message")
+    assert "不是系统发出的" in book.cell(3, "message")
+
+
+def test_updated_time_of_a_record_is_put_back(ws: Workspace, book: Book) -> None:
+    book.put_rows([good_row()])
+    run_pass(ws)
+    book.set(2, "updated", "昨天")
+    run_pass(ws)
+    assert book.cell(2, "updated") == "2026-11-29 10:32"
