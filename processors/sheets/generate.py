@@ -45,7 +45,7 @@ def create_form_workbook(path: Path, form: FormDef, cfg: Config, t: Translator,
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         cell.border = Border(bottom=thin)
         letter = column_letter(col)
-        ws.column_dimensions[letter].width = fdef.width
+        ws.column_dimensions[letter].width = _fit(fdef.width, fdef.label)
         if fdef.type in _NUMBER_FORMATS:
             ws.column_dimensions[letter].number_format = _NUMBER_FORMATS[fdef.type]
         note = _note(fdef.required, fdef.help, t)
@@ -69,13 +69,18 @@ def create_form_workbook(path: Path, form: FormDef, cfg: Config, t: Translator,
                                "sheetflow", width=200, height=50)
         letter = column_letter(col)
         dim = ws.column_dimensions[letter]
-        dim.width = sys_col.width
+        dim.width = _fit(sys_col.width, sys_col.label)
         dim.fill = SYSTEM_FILL
         dim.alignment = Alignment(wrap_text=sys_col.role == "message", vertical="top")
         dim.font = Font(color="404040")
     ws.cell(row=1, column=first_system).border = Border(left=thick)
     ws.freeze_panes = "B2"
-    ws.row_dimensions[1].height = 32
+    ws.page_setup.orientation = "landscape"     # printed for sign-off meetings: one page wide
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:1"
+    ws.row_dimensions[1].height = 46  # three lines: "预估单价 / Est. unit / price"
     for r, values in enumerate(rows or [], start=2):
         for c, fdef in enumerate(form.fields, start=1):
             value = values.get(fdef.name)
@@ -84,6 +89,13 @@ def create_form_workbook(path: Path, form: FormDef, cfg: Config, t: Translator,
     _help_sheet(wb, form, t)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
+
+
+def _fit(width: float, label: dict[str, str]) -> float:
+    """Wide enough that the header wraps into its Chinese and English words, never inside one."""
+    words = [label.get("zh", ""), *label.get("en", "").split()]
+    longest = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in w) for w in words)
+    return max(width, longest + 2)
 
 
 def _note(required: bool, help_text: dict[str, str], t: Translator) -> str:
