@@ -7,8 +7,10 @@ environment.
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,10 +34,46 @@ class Person:
     department: str
     roles: tuple[str, ...]
     aliases: tuple[str, ...] = ()
+    superior: str | None = None           # person id told when reminders go unanswered
+    deputy: str | None = None             # person id who signs while this one is absent
+    absent: tuple[tuple[dt.date, dt.date], ...] = ()
 
     def answers_to(self, text: str) -> bool:
         wanted = normalize_name(text)
         return bool(wanted) and any(normalize_name(n) == wanted for n in (self.name, *self.aliases))
+
+    def is_absent(self, day: dt.date) -> bool:
+        return any(start <= day <= end for start, end in self.absent)
+
+
+@dataclass(frozen=True)
+class ApprovalSettings:
+    codes: bool = True                    # sign with one-time codes; false where sheet permissions prove who edits
+    code_ttl_hours: float = 72.0
+    max_attempts: int = 5                 # wrong codes on one step before its codes are voided and re-sent
+    remind_after_hours: float = 24.0
+    remind_every_hours: float = 24.0
+    escalate_after_reminders: int = 2
+    thresholds: dict[str, Decimal] = field(default_factory=dict)   # named amounts route conditions refer to
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    security: str = "starttls"            # starttls | ssl | none
+    username_env: str = "SHEETFLOW_SMTP_USER"
+    password_env: str = "SHEETFLOW_SMTP_PASSWORD"
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    transport: str = "eml"                # eml (files in outbox/) until smtp is configured
+    sender: str = "sheetflow@localhost"
+    smtp: SmtpSettings | None = None
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +107,8 @@ class Config:
     people: tuple[Person, ...] = ()
     forms: dict[str, FormSettings] = field(default_factory=dict)
     watch: WatchSettings = field(default_factory=WatchSettings)
+    approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -76,6 +116,9 @@ class Config:
 
     def people_with_role(self, role: str) -> list[Person]:
         return [p for p in self.people if role in p.roles]
+
+    def person(self, person_id: str | None) -> Person | None:
+        return next((p for p in self.people if p.id == person_id), None)
 
     def find_person(self, text: str, role: str | None = None) -> Person | None:
         for person in self.people:
@@ -100,7 +143,7 @@ def load_config(root: Path) -> Config:
     path = root / CONFIG_NAME
     top = Section(load_toml(path, ConfigError), path, "", ConfigError)
     top.unknown({"language", "timezone", "company", "backend", "paths", "watch", "departments",
-                 "people", "forms"})
+                 "people", "forms", "approvals", "mail"})
     cfg = Config(root=root)
     cfg.language = top.choice("language", LANGUAGES, "zh")
     cfg.timezone = top.text("timezone", "Asia/Shanghai")
@@ -138,6 +181,8 @@ def load_config(root: Path) -> Config:
 
     cfg.departments = tuple(top.str_list("departments", []))
     cfg.people = tuple(_load_people(top, cfg.departments))
+    cfg.approvals = _load_approvals(top.section("approvals", None))
+    cfg.mail = _load_mail(top.section("mail", None))
 
     forms = top.section("forms", None)
     settings: dict[str, FormSettings] = {}
@@ -161,8 +206,78 @@ def _load_people(top: Section, departments: tuple[str, ...]) -> list[Person]:
         email = sec.text("email", "")
         if email and "@" not in email:
             raise sec.fail("email", f"an email address, got {email!r}")
+        absent = []
+        spans = sec.get("absent", list, [], what="a list like [{ from = 2026-12-01, to = 2026-12-05 }]")
+        for i, item in enumerate(spans):
+            if not (isinstance(item, dict) and isinstance(item.get("from"), dt.date)
+                    and isinstance(item.get("to"), dt.date) and item["from"] <= item["to"]):
+                raise sec.fail(f"absent[{i}]", "{ from = DATE, to = DATE } with from not after to")
+            absent.append((item["from"], item["to"]))
         people.append(Person(
             id=pid, name=sec.text("name"), email=email, department=department,
             roles=tuple(sec.str_list("roles", [])), aliases=tuple(sec.str_list("aliases", [])),
+            superior=sec.text("superior", None), deputy=sec.text("deputy", None), absent=tuple(absent),
         ))
+    ids = {p.id for p in people}
+    for p in people:
+        for key in ("superior", "deputy"):
+            ref = getattr(p, key)
+            if ref is not None and (ref not in ids or ref == p.id):
+                raise people_sec.fail(f"{p.id}.{key}", f"the id of another person under [people], got {ref!r}")
     return people
+
+
+def _positive(sec: Section, key: str, default: float, what: str = "a positive number") -> float:
+    value = sec.get(key, (int, float), default, what=what)
+    if value <= 0:
+        raise sec.fail(key, what)
+    return float(value)
+
+
+def _load_approvals(sec: Section) -> ApprovalSettings:
+    sec.unknown({"codes", "code_ttl_hours", "max_attempts", "remind_after_hours", "remind_every_hours",
+                 "escalate_after_reminders", "thresholds"})
+    thresholds = {}
+    tsec = sec.section("thresholds", None)
+    for key, value in tsec.data.items():
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise tsec.fail(key, "an amount in yuan, e.g. 50000")
+        try:
+            thresholds[key] = Decimal(str(value))
+        except ArithmeticError:
+            raise tsec.fail(key, "an amount in yuan, e.g. 50000") from None
+    return ApprovalSettings(
+        codes=sec.get("codes", bool, True),
+        code_ttl_hours=_positive(sec, "code_ttl_hours", 72),
+        max_attempts=int(_positive(sec, "max_attempts", 5, "a positive whole number")),
+        remind_after_hours=_positive(sec, "remind_after_hours", 24),
+        remind_every_hours=_positive(sec, "remind_every_hours", 24),
+        escalate_after_reminders=int(_positive(sec, "escalate_after_reminders", 2, "a positive whole number")),
+        thresholds=thresholds,
+    )
+
+
+def _load_mail(sec: Section) -> MailSettings:
+    """Only where and how to send; the SMTP login is read from the environment variables named here."""
+    sec.unknown({"transport", "from", "smtp", "retry_base_seconds", "retry_max_seconds"})
+    sender = sec.text("from", "sheetflow@localhost")
+    if "@" not in sender:
+        raise sec.fail("from", f"an email address, got {sender!r}")
+    smtp = None
+    if sec.has("smtp"):
+        ssec = sec.section("smtp")
+        ssec.unknown({"host", "port", "security", "username_env", "password_env", "timeout_seconds"})
+        if ssec.has("password") or ssec.has("username"):
+            raise ssec.fail("password", "no secrets in config.toml: name environment variables in username_env "
+                                        "and password_env")
+        smtp = SmtpSettings(host=ssec.text("host"), port=int(ssec.get("port", int, 587)),
+                            security=ssec.choice("security", ("starttls", "ssl", "none"), "starttls"),
+                            username_env=ssec.text("username_env", "SHEETFLOW_SMTP_USER"),
+                            password_env=ssec.text("password_env", "SHEETFLOW_SMTP_PASSWORD"),
+                            timeout_seconds=_positive(ssec, "timeout_seconds", 30))
+    transport = sec.choice("transport", ("eml", "smtp"), "smtp" if smtp else "eml")
+    if transport == "smtp" and smtp is None:
+        raise sec.fail("smtp", "a [mail.smtp] table with host (and port, security) for transport = \"smtp\"")
+    return MailSettings(transport=transport, sender=sender, smtp=smtp,
+                        retry_base_seconds=_positive(sec, "retry_base_seconds", 30),
+                        retry_max_seconds=_positive(sec, "retry_max_seconds", 3600))

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..resources import package_file
 
-SCHEMA_VERSION = 2  # 2: meta table, indexes for content lookups and view refreshes
+SCHEMA_VERSION = 3  # 2: meta table, indexes for content lookups and view refreshes; 3: outbox
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Record:
     row_hint: int | None
     created_at: str
     updated_at: str
+    notice: str = ""
 
 
 @dataclass
@@ -61,7 +62,15 @@ class Store:
         self.conn.execute("PRAGMA foreign_keys=ON")
         if self.conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
             schema = package_file("store/schema.sql").read_text("utf-8")
-            self.conn.executescript(f"BEGIN IMMEDIATE;\n{schema}\nPRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
+            self.conn.executescript(f"BEGIN IMMEDIATE;\n{schema}\n{self._added_columns()}"
+                                    f"PRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
+
+    def _added_columns(self) -> str:
+        """Columns added to existing tables since version 1 (CREATE TABLE IF NOT EXISTS cannot add them)."""
+        have = {r[1] for r in self.conn.execute("PRAGMA table_info(records)")}
+        added = {"notice": "TEXT NOT NULL DEFAULT ''", "sheet_dirty": "INTEGER NOT NULL DEFAULT 0"}
+        return "".join(f"ALTER TABLE records ADD COLUMN {name} {decl};\n"
+                       for name, decl in added.items() if have and name not in have)
 
     def close(self) -> None:
         self.conn.close()
@@ -128,6 +137,17 @@ class Store:
         self.conn.execute(
             "INSERT INTO transitions (record_id, at, from_state, to_state, actor, reason) VALUES (?,?,?,?,?,?)",
             (record_id, at, from_state, to_state, actor, reason))
+
+    def flag_record(self, key: str, notice: str) -> None:
+        """Something outside the sheet happened to a record (a mail bounced): show it in its row next pass."""
+        self.conn.execute("UPDATE records SET notice = ?, sheet_dirty = 1 WHERE key = ?", (notice, key))
+
+    def dirty_records(self, file: str) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT key FROM records WHERE file = ? AND sheet_dirty = 1",
+                                                (file,))}
+
+    def dirty_files(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT file FROM records WHERE sheet_dirty = 1")}
 
     def transitions(self, key: str) -> list[sqlite3.Row]:
         return list(self.conn.execute(
@@ -223,4 +243,5 @@ class Store:
 def _record(row: sqlite3.Row) -> Record:
     return Record(id=row["id"], form=row["form"], key=row["key"], state=row["state"], data=json.loads(row["data"]),
                   content_hash=row["content_hash"], message=row["message"], file=row["file"],
-                  row_hint=row["row_hint"], created_at=row["created_at"], updated_at=row["updated_at"])
+                  row_hint=row["row_hint"], created_at=row["created_at"], updated_at=row["updated_at"],
+                  notice=row["notice"])

@@ -14,6 +14,8 @@ CREATE TABLE IF NOT EXISTS records (
     row_hint      INTEGER,                   -- last row it was seen in (display only)
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL,
+    notice        TEXT NOT NULL DEFAULT '',  -- news for the row from outside the sheet (a bounced mail …)
+    sheet_dirty   INTEGER NOT NULL DEFAULT 0, -- 1: rewrite the row's system cells on the next pass
     UNIQUE (series, number)
 );
 CREATE INDEX IF NOT EXISTS records_form_state ON records (form, state);
@@ -75,3 +77,24 @@ CREATE TABLE IF NOT EXISTS meta (
     key    TEXT PRIMARY KEY,
     value  TEXT NOT NULL
 );
+
+-- Every email, written in the transaction of the state change that causes it (issue 3).
+-- key = record:event:version; it also makes the Message-ID, so a retry is the same message.
+CREATE TABLE IF NOT EXISTS outbox (
+    id               INTEGER PRIMARY KEY,
+    key              TEXT NOT NULL UNIQUE,
+    message_id       TEXT NOT NULL,
+    record_key       TEXT,
+    recipients       TEXT NOT NULL,          -- JSON list of "Name <addr>"
+    subject          TEXT NOT NULL,
+    body_text        TEXT NOT NULL,
+    body_html        TEXT,
+    secrets          TEXT NOT NULL DEFAULT '[]',  -- JSON: strings blanked out of the bodies once sent
+    state            TEXT NOT NULL DEFAULT 'queued',  -- queued|sending|data_end|sent|failed|unknown
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    last_error       TEXT NOT NULL DEFAULT '',
+    created_at       TEXT NOT NULL,
+    sent_at          TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
