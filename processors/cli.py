@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .errors import SheetflowError
 from .i18n import Translator
+from .mail.commands import add_parser as add_mail_parser
 
 log = logging.getLogger("sheetflow")
 
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("-w", "--workspace", type=Path, default=Path("."), help="workspace folder (default .)")
         if name == "watch":
             cmd.add_argument("--poll", action="store_true", help="poll instead of inotify (network shares)")
+    add_mail_parser(sub, common)
     return p
 
 
@@ -92,6 +94,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         if args.command == "run":
             return run_once(ws)
+        if args.command == "mail":
+            from .mail.commands import run as run_mail
+
+            return run_mail(ws, args)
         from .watch import watch
 
         watch(ws, poll=args.poll)

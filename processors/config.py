@@ -199,7 +199,7 @@ def _load_people(top: Section, departments: tuple[str, ...]) -> list[Person]:
     people: list[Person] = []
     for pid in people_sec.data:
         sec = people_sec.section(pid)
-        sec.unknown({"name", "email", "department", "roles", "aliases"})
+        sec.unknown({"name", "email", "department", "roles", "aliases", "superior", "deputy", "absent"})
         department = sec.text("department", "")
         if department and departments and department not in departments:
             raise sec.fail("department", f"one of the departments list ({', '.join(departments)})")

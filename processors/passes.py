@@ -13,9 +13,11 @@ from pathlib import Path
 
 from .errors import WorkbookChangedError, WorkbookError, WorkbookLockedError, WorkbookMissingError
 from .forms.definition import FormDef
+from .mail.sender import DeliveryReport, deliver_due
 from .sheets.base import FileIdentity
 from .sheets.xlsx_read import read_snapshot
 from .sync import FileSync, RowOutcome
+from .workflow.timers import run_timers
 from .workspace import Workspace
 from .writeback import flush
 
@@ -44,6 +46,7 @@ class FileReport:
 @dataclass
 class PassReport:
     files: list[FileReport] = field(default_factory=list)
+    mail: DeliveryReport | None = None
 
     @property
     def problems(self) -> list[FileReport]:
@@ -71,11 +74,14 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
         if ws.revalidate_if_rules_changed():
             paths = None  # every workbook, every row
             wanted = None
+        dirty = ws.store.dirty_files()
         for form, path in ws.form_files():
             file = ws.rel(path)
-            if wanted is not None and path.resolve() not in wanted and file not in owed:
+            if wanted is not None and path.resolve() not in wanted and file not in owed | dirty:
                 continue
-            report.files.append(_one_file(ws, form, path, final=final, owed=file in owed))
+            report.files.append(_one_file(ws, form, path, final=final, owed=file in owed | dirty))
+        run_timers(ws)
+        report.mail = deliver_due(ws)
     return report
 
 

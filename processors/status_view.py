@@ -90,4 +90,32 @@ def render_status(ws: Workspace, limit: int = 50) -> str:
         out.append(table([t("cli.col_file"), t("cli.col_rows"), t("cli.col_reason")], rows))
     else:
         out.append(t("cli.status_none"))
+    out.append("")
+    out.extend(outbox_section(ws, limit))
     return "\n".join(out)
+
+
+def outbox_section(ws: Workspace, limit: int = 50) -> list[str]:
+    """Mail counts per state, then every mail a person may need to look at: to check, failed, retrying."""
+    from .mail.sender import outbox_summary
+
+    t = ws.t
+    out = [f"== {t('mail.status_title')} =="]
+    summary = outbox_summary(ws.store, limit)
+    if not summary.total:
+        return [*out, t("cli.status_none")]
+    out.append(table([t("cli.col_state"), t("cli.col_count")],
+                     [[t(f"mail.state_{state}"), str(n)] for state, n in summary.counts.items()]))
+    if summary.attention:
+        rows = []
+        for m in summary.attention:
+            state = "deferred" if m.state == "queued" else m.state
+            upcoming = display_time(m.next_attempt_at) if m.state == "queued" else ""
+            rows.append([m.key, t(f"mail.state_{state}"), clip(", ".join(m.recipients), 40), str(m.attempts),
+                         upcoming, clip(m.last_error, 80)])
+        out.append("")
+        out.append(table([t("mail.col_key"), t("cli.col_state"), t("mail.col_to"), t("mail.col_attempts"),
+                          t("mail.col_next"), t("mail.col_error")], rows))
+        if any(m.state in ("unknown", "failed") for m in summary.attention):
+            out.append(t("mail.status_hint"))
+    return out

@@ -20,6 +20,7 @@ from .forms.fields import is_blank
 from .forms.validate import RowResult, render_problems, summary_values, validate_row
 from .sheets.base import SheetRow, Snapshot
 from .store.db import Record
+from .workflow.lifecycle import Lifecycle
 from .workspace import Workspace
 
 log = logging.getLogger("sheetflow")
@@ -53,7 +54,8 @@ def row_fingerprint(snap: Snapshot, row: SheetRow) -> str:
 
 
 def user_names(form: FormDef, snap: Snapshot) -> list[str]:
-    return [f.name for f in form.fields if f.name in snap.columns]
+    """The cells a record's content is made of (sign-off cells are not content: signing changes nothing)."""
+    return [f.name for f in form.content_fields if f.name in snap.columns]
 
 
 def content_hash(form: FormDef, snap: Snapshot, row: SheetRow) -> str:
@@ -74,15 +76,7 @@ def display_time(iso: str) -> str:
 
 
 def state_label(ws: Workspace, form: FormDef, state: str) -> str:
-    if state == INVALID:
-        return ws.t("status.invalid")
-    sdef = form.states.get(state)
-    return ws.t.pick(sdef.label) if sdef else state
-
-
-def next_step(ws: Workspace, form: FormDef, state: str) -> str:
-    sdef = form.states.get(state)
-    return ws.t.pick(sdef.next) if sdef and sdef.next else ""
+    return Lifecycle(ws, form).label(state)
 
 
 def series_of(form: FormDef, key: str) -> tuple[str, int] | None:
@@ -113,6 +107,7 @@ class FileSync:
         self.store = ws.store
         self.now = ws.clock.now().isoformat(timespec="seconds")
         self.result = SyncResult(rows=len(snap.rows))
+        self.life = Lifecycle(ws, form)
         self.view: list[tuple[str, int, str, str, str]] = []
 
     def run(self) -> SyncResult:
@@ -123,9 +118,10 @@ class FileSync:
         previous = self.store.row_view(self.file)
         before = Counter(fp for fp, _, _ in previous)
         remaining = Counter(before)
+        dirty = self.store.dirty_records(self.file)  # news from outside the sheet (a bounced mail)
         changed: list[int] = []
         for i, fp in enumerate(fps):
-            if remaining[fp] > 0:
+            if remaining[fp] > 0 and not (dirty and cell_text(snap.rows[i].values.get("key")) in dirty):
                 remaining[fp] -= 1
             else:
                 changed.append(i)
@@ -151,6 +147,8 @@ class FileSync:
                 self._row(row, fp, occ, keys)
             self._carry_view_state(previous)
             self.store.replace_row_view(self.file, self.view)
+            if dirty:
+                self.store.conn.execute("UPDATE records SET sheet_dirty = 0 WHERE file = ?", (self.file,))
         return self.result
 
     def _carry_view_state(self, previous: list[tuple[str, str, str]]) -> None:
@@ -198,7 +196,7 @@ class FileSync:
         return self.ws.t.pick(col.label) if col else "key"
 
     def _keyed(self, row: SheetRow, fp: str, record: Record, result: RowResult, chash: str, blank: bool) -> None:
-        ws, form = self.ws, self.form
+        ws, form, life = self.ws, self.form, self.life
         if blank or not result.ok:
             message = render_problems(form, result.problems, ws.t, ws.cfg) if result.problems else ws.t(
                 "field.required", label=self._key_label(), help="")
@@ -208,19 +206,28 @@ class FileSync:
                 self.store.update_record(record.id, state=INVALID, data=summary_values(result.values),
                                          content_hash=chash, message=message, row=row.number, at=self.now)
                 record.state, record.updated_at = INVALID, self.now
+                life.on_invalid(record)
             self._show(row, fp, f"key:{record.key}", key=record.key, state=INVALID, valid=False, message=message,
                        updated=record.updated_at)
             return
+        cells = {col: cell_text(row.values.get(col)) for col in life.sign_columns() if col in self.snap.columns}
+        refusals: list[str] = []
         if record.state == INVALID or record.content_hash != chash:
-            new_state = form.on_valid if record.state == INVALID else record.state
-            reason = ws.t("transition.revalidated" if record.state == INVALID else "transition.edited")
-            self.store.add_transition(record.id, at=self.now, from_state=record.state, to_state=new_state,
-                                      actor=_actor(result), reason=reason)
-            self.store.update_record(record.id, state=new_state, data=summary_values(result.values),
-                                     content_hash=chash, message="", row=row.number, at=self.now)
-            record.state, record.updated_at = new_state, self.now
+            was_invalid = record.state == INVALID
+            record.data, record.content_hash, record.row_hint = summary_values(result.values), chash, row.number
+            self.store.update_record(record.id, state=record.state, data=record.data, content_hash=chash,
+                                     message="", row=row.number, at=self.now)
+            note = life.on_edit(record, was_invalid, _actor(result))
+            wanted = life.stamps(record)
+            refusals = [note] if note else []
+        else:
+            review = life.on_unchanged(record, cells, _actor(result))
+            wanted, refusals = review.cells, review.refusals
+        if record.notice:
+            refusals.append(record.notice)
+        message = " ".join([*refusals, life.guidance(record.state, record.data)]).strip()
         self._show(row, fp, f"key:{record.key}", key=record.key, state=record.state, valid=True,
-                   message=next_step(ws, form, record.state), updated=record.updated_at)
+                   message=message, updated=record.updated_at, extra=wanted)
 
     def _keyless(self, row: SheetRow, fp: str, occ: int, result: RowResult, chash: str, blank: bool,
                  note: str) -> None:
@@ -240,16 +247,20 @@ class FileSync:
             if record.key not in self._keys_in_sheet and record.file == self.file:
                 self._show(row, fp, target, key=record.key, state=record.state, valid=True,
                            message=ws.t("row.key_restored", label=self._key_label()) + " "
-                           + next_step(ws, form, record.state), updated=record.updated_at)
+                           + self.life.guidance(record.state, record.data), updated=record.updated_at,
+                           extra=self.life.stamps(record))
                 self._keys_in_sheet.add(record.key)
                 return
-        new_record = {"state": form.on_valid, "data": summary_values(result.values), "content_hash": chash,
-                      "actor": _actor(result), "note": note}
-        message = next_step(ws, form, form.on_valid)
-        if note:
-            message = note + ws.t("row.join") + message
-        self._show(row, fp, target, key="", state=form.on_valid, valid=True, message=message,
-                   new_record=new_record)
+        data = summary_values(result.values)
+        state = self.life.initial_state(data)
+        new_record = {"state": state, "data": data, "content_hash": chash, "actor": _actor(result), "note": note}
+        parts = [note] if note else []
+        signed_early = {col: "" for col in self.life.sign_columns() if cell_text(row.values.get(col))}
+        if signed_early:  # a sign-off typed before the request had a number and a code
+            parts.append(ws.t("sign.before_number"))
+        parts.append(self.life.guidance(state, data))
+        self._show(row, fp, target, key="", state=state, valid=True, message=" ".join(p for p in parts if p),
+                   new_record=new_record, extra=signed_early)
 
     def _adopt(self, row: SheetRow, key: str, chash: str, fp: str, result: RowResult) -> bool:
         """Recover from a crash after a numbered file was renamed into place but before the commit."""
@@ -259,24 +270,24 @@ class FileSync:
         for pw in self.store.pending(self.file):
             nr = pw.new_record
             if nr and nr.get("content_hash") == chash:
-                rid = self.store.insert_record(form=self.form.id, key=key, series=parsed[0], number=parsed[1],
-                                               state=nr["state"], data=nr["data"], content_hash=chash, message="",
-                                               file=self.file, row=row.number, at=self.now)
+                self.store.insert_record(form=self.form.id, key=key, series=parsed[0], number=parsed[1],
+                                         state="", data=nr["data"], content_hash=chash, message="",
+                                         file=self.file, row=row.number, at=self.now)
                 self.store.take_number(parsed[0], parsed[1])
-                self.store.add_transition(rid, at=self.now, from_state=None, to_state=nr["state"],
-                                          actor=nr.get("actor", "sheet"), reason=self.ws.t("transition.submitted"))
                 self.store.drop_pending([pw.id])
                 record = self.store.record(key)
                 assert record is not None
+                self.life.on_new(record, nr.get("actor", "sheet"), self.ws.t("transition.submitted"))
                 self._keyed(row, fp, record, result, chash, False)
                 return True
         return False
 
     # -- what the row should show ------------------------------------------------------------
     def _show(self, row: SheetRow, fp: str, target: str, *, key: str, state: str, valid: bool, message: str,
-              updated: str | None = None, new_record: dict[str, Any] | None = None) -> None:
-        status = state_label(self.ws, self.form, state) if state else ""
-        wanted = {"key": key, "status": status, "message": message}
+              updated: str | None = None, new_record: dict[str, Any] | None = None,
+              extra: dict[str, str] | None = None) -> None:
+        status = self.life.label(state) if state else ""
+        wanted = {"key": key, "status": status, "message": message, **(extra or {})}
         if updated is not None:  # a record's time is its own, so a cleared or edited one is put back
             wanted["updated"] = display_time(updated)
         current = {role: cell_text(row.values.get(role)) for role in wanted}

@@ -25,6 +25,7 @@ from .sheets.xlsx_patch import patch_workbook
 from .sheets.xlsx_read import read_snapshot
 from .store.db import PendingWrite
 from .sync import cell_text, format_key, row_fingerprint, row_names
+from .workflow.lifecycle import Lifecycle
 from .workspace import Workspace
 
 
@@ -154,14 +155,14 @@ def _number(ws: Workspace, form: FormDef, file: str, row: SheetRow, pw: PendingW
     number = store.next_number(series)
     key = format_key(form, series, number)
     store.take_number(series, number)
-    rid = store.insert_record(form=form.id, key=key, series=series, number=number, state=nr["state"],
-                              data=nr["data"], content_hash=nr["content_hash"], message="", file=file,
-                              row=row.number, at=at)
+    store.insert_record(form=form.id, key=key, series=series, number=number, state="", data=nr["data"],
+                        content_hash=nr["content_hash"], message="", file=file, row=row.number, at=at)
     reason = ws.t("transition.submitted")
     if nr.get("note"):
         reason += " (" + nr["note"] + ")"
-    store.add_transition(rid, at=at, from_state=None, to_state=nr["state"], actor=nr.get("actor", "sheet"),
-                         reason=reason)
+    record = store.record(key)
+    assert record is not None
+    Lifecycle(ws, form).on_new(record, nr.get("actor", "sheet"), reason)  # opens the route: codes and mails
     return key
 
 

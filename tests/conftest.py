@@ -31,13 +31,14 @@ BOOK = "采购申请.xlsx"
 # Column positions in the generated purchase-request sheet (1-based), from forms/purchase_request.toml.
 COLS = {name: i for i, name in enumerate(
     ["applicant", "department", "project", "item", "spec", "unit", "quantity", "unit_price", "needed_by",
-     "item_type", "attachment", "remarks", "dept_head", "key", "status", "message", "updated"], start=1)}
+     "item_type", "attachment", "remarks", "dept_head", "purchasing_review", "gm_signoff",
+     "key", "status", "message", "updated"], start=1)}
 
 
 def good_row(**changes: Any) -> dict[str, Any]:
     row = {"applicant": "李强", "department": "工程部", "project": "万达广场", "item": "石膏板",
            "spec": "9.5mm", "unit": "张", "quantity": 10, "unit_price": 28.5,
-           "needed_by": dt.date(2026, 12, 20), "item_type": "常规", "dept_head": "王芳"}
+           "needed_by": dt.date(2026, 12, 20), "item_type": "常规"}
     row.update(changes)
     return {k: v for k, v in row.items() if v is not None}
 

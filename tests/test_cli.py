@@ -18,14 +18,14 @@ def test_run_then_status_shows_records_by_state(tmp_path: Path) -> None:
     root = _sample(tmp_path)
     proc = run_cli("run", "-w", str(root))
     assert proc.returncode == 0, proc.stderr
-    assert "第 2 行 → PR-2026-0001（已提交）" in proc.stdout
-    assert "8 行，8 行有变化；有效 3，无效 5" in proc.stdout
+    assert "第 2 行 → PR-2026-0001（待部门负责人签批）" in proc.stdout
+    assert "8 行，8 行有变化；有效 4，无效 4" in proc.stdout
     status = run_cli("status", "-w", str(root)).stdout
     lines = status.splitlines()
-    counts = {tuple(line.split()[-2:]) for line in lines if line.strip().endswith(("3", "5"))}
-    assert ("已提交", "3") in counts
-    assert ("无效（未编号）", "5") in counts
-    assert any(line.startswith("PR-2026-0003") and "已提交" in line for line in lines)
+    counts = {tuple(line.split()[-2:]) for line in lines if line.strip().endswith("4")}
+    assert ("待部门负责人签批", "4") in counts
+    assert ("无效（未编号）", "4") in counts
+    assert any(line.startswith("PR-2026-0003") and "待部门负责人签批" in line for line in lines)
     assert "非常规物料须填写「附带文件说明」（R3）" in status
     assert "sheets/采购申请.xlsx" in status
 
@@ -43,7 +43,7 @@ def test_second_run_is_idle(tmp_path: Path) -> None:
 def test_english_workspace_speaks_english(tmp_path: Path) -> None:
     root = _sample(tmp_path, "--lang", "en")
     proc = run_cli("run", "-w", str(root))
-    assert "row 2 → PR-2026-0001 (submitted)" in proc.stdout
+    assert "row 2 → PR-2026-0001 (awaiting department head sign-off)" in proc.stdout
     status = run_cli("status", "-w", str(root)).stdout
     assert "== Records ==" in status and "invalid (no number)" in status
 
@@ -52,7 +52,7 @@ def test_bad_cell_values_never_crash_a_run(tmp_path: Path) -> None:
     root = _sample(tmp_path)
     book = Book(root / "sheets" / BOOK)
     weird = ["=1/0", "#DIV/0!", "tab\there", "😀", "1e400", "   ", "2026-02-29", "-0", "0x10", "∞"]
-    book.put_rows([good_row(quantity=w, needed_by=w, dept_head=w, unit_price=w) for w in weird], start=10)
+    book.put_rows([good_row(quantity=w, needed_by=w, applicant=w, unit_price=w) for w in weird], start=10)
     proc = run_cli("run", "-w", str(root))
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr

@@ -67,8 +67,8 @@ def test_converts(form_and_cfg, field: str, raw: object, expected: object) -> No
     ("needed_by", 3.0, "not_a_date"),
     ("item_type", "特殊", "bad_choice"),
     ("department", "市场部", "bad_choice"),
-    ("dept_head", "无名氏", "unknown_person"),
-    ("dept_head", "李强", "unknown_person"),              # a person, but not a department head
+    ("applicant", "无名氏", "unknown_person"),
+    ("applicant", "吴军", "unknown_person"),              # a person, but not a requester
     ("item", "长" * 101, "too_long"),
 ])
 def test_refuses(form_and_cfg, field: str, raw: object, code: str) -> None:
@@ -82,4 +82,4 @@ def test_refuses(form_and_cfg, field: str, raw: object, code: str) -> None:
 @pytest.mark.parametrize("spelling", ["王芳", "Wang Fang", "wang  fang", "王　芳", "ＷａｎｇＦａｎｇ"])
 def test_signature_matches_name_or_alias(form_and_cfg, spelling: str) -> None:
     form, cfg = form_and_cfg
-    assert convert(form.field("dept_head"), spelling, cfg).id == "wangfang"
+    assert convert(form.field("applicant"), spelling, cfg).id == "wangfang"

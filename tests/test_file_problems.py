@@ -113,7 +113,7 @@ KINDS = {
     "csv-named-xlsx": (csv_text, NotXlsxError, ["不是 .xlsx 文件", "另存为”Excel 工作簿 (.xlsx)"]),
     "old-xls-named-xlsx": (old_xls, NotXlsxError, ["不是 .xlsx 文件", "另存为”Excel 工作簿 (.xlsx)"]),
     "header-missing-field": (header_of_field_deleted, HeaderMissingError,
-                             ["第 1 行缺少栏目：部门负责人签名 Dept. head signature", "请恢复这些表头"]),
+                             ["第 1 行缺少栏目：部门负责人签批 Dept. head sign-off", "请恢复这些表头"]),
     "header-missing-system": (header_of_system_column_deleted, HeaderMissingError,
                               ["第 1 行缺少栏目：状态 Status", "请恢复这些表头"]),
     "sheet-renamed": (sheet_renamed, SheetMissingError,
@@ -178,7 +178,7 @@ def test_run_reports_bad_workbook_once_and_processes_the_others(two_books, kind:
         assert text in lines[0], lines[0]
     # the good workbook went on
     assert good.keys() == ["PR-2026-0001", "PR-2026-0002"]
-    assert good.cell(2, "status") == "已提交"
+    assert good.cell(2, "status") == "待部门负责人签批"
     # status lists the bad file with its message, and the good one as fine
     state, message = status_line(ws, BAD_REL)
     assert state != "正常" and message.startswith(STATUS_HINT[error]), (state, message)

@@ -16,8 +16,8 @@ def test_valid_rows_get_gap_free_numbers_and_status(ws: Workspace, book: Book) -
     book.put_rows([good_row(), good_row(item="龙骨"), good_row(quantity=0), good_row(item="瓷砖")])
     run_pass(ws)
     assert [book.cell(r, "key") for r in (2, 3, 4, 5)] == ["PR-2026-0001", "PR-2026-0002", "", "PR-2026-0003"]
-    assert book.cell(2, "status") == "已提交"
-    assert "采购专员" in book.cell(2, "message")
+    assert book.cell(2, "status") == "待部门负责人签批"
+    assert "王芳（部门负责人）" in book.cell(2, "message")
     assert book.cell(2, "updated") == "2026-11-29 10:32"
     assert book.cell(4, "status") == "无效"
 
@@ -26,16 +26,15 @@ def test_store_keeps_transition_with_time_actor_reason(ws: Workspace, book: Book
     book.put_rows([good_row()])
     run_pass(ws)
     [t] = ws.store.transitions("PR-2026-0001")
-    assert (t["from_state"], t["to_state"], t["actor"]) == (None, "submitted", "李强")
+    assert (t["from_state"], t["to_state"], t["actor"]) == (None, "awaiting:dept_head", "李强")
     assert t["at"].startswith("2026-11-29T10:32")
     assert t["reason"]
 
 
 @pytest.mark.parametrize(("changes", "field_label", "hint"), [
     ({"applicant": None}, "申请人", "签名"),                           # R1
-    ({"dept_head": None}, "部门负责人签名", "部门负责人"),               # R1
-    ({"dept_head": "赵敏"}, "部门负责人签名", "不是登记的部门负责人"),     # a name without the role
-    ({"dept_head": "刘洋"}, "部门负责人签名", "设计部"),                 # head of another department
+    ({"applicant": "吴军"}, "申请人", "不是登记的申请人"),               # a person without the requester role
+    ({"applicant": "钱多多"}, "申请人", "不是登记的申请人"),             # nobody config.toml knows
     ({"item_type": "非常规"}, "附带文件说明", "R3"),                    # R3
     ({"quantity": 0}, "数量", "大于 0"),
     ({"quantity": "十个"}, "数量", "不是数字"),
@@ -61,12 +60,12 @@ def test_invalid_row_names_field_and_what_to_do(ws: Workspace, book: Book, chang
 def test_messages_in_english_workspace(make_workspace) -> None:
     ws = make_workspace(language="en")
     book = Book(ws.cfg.sheets_dir / "采购申请.xlsx")
-    book.put_rows([good_row(dept_head=None, quantity=0)])
+    book.put_rows([good_row(applicant=None, quantity=0)])
     run_pass(ws)
     message = book.cell(2, "message")
     assert book.cell(2, "status") == "invalid"
     assert "“Quantity” is 0: it must be more than 0" in message
-    assert "“Dept. head signature” is not signed: the department head writes their name here" in message
+    assert "“Applicant” is not signed: the applicant writes their name here" in message
 
 
 def test_nonstandard_item_with_description_is_valid(ws: Workspace, book: Book) -> None:
@@ -76,13 +75,13 @@ def test_nonstandard_item_with_description_is_valid(ws: Workspace, book: Book) -
 
 
 def test_fixed_row_is_validated_again(ws: Workspace, book: Book) -> None:
-    book.put_rows([good_row(dept_head=None)])
+    book.put_rows([good_row(applicant=None)])
     run_pass(ws)
     assert book.cell(2, "status") == "无效"
-    book.set(2, "dept_head", "王芳")
+    book.set(2, "applicant", "李强")
     run_pass(ws)
     assert book.system(2)["key"] == "PR-2026-0001"
-    assert book.cell(2, "status") == "已提交"
+    assert book.cell(2, "status") == "待部门负责人签批"
 
 
 def test_numbered_row_edited_invalid_then_fixed_keeps_its_number(ws: Workspace, book: Book) -> None:
@@ -95,9 +94,9 @@ def test_numbered_row_edited_invalid_then_fixed_keeps_its_number(ws: Workspace, 
     assert ws.store.record("PR-2026-0001").state == "invalid"
     book.set(2, "quantity", 12)
     run_pass(ws)
-    assert book.cell(2, "status") == "已提交"
+    assert book.cell(2, "status") == "待部门负责人签批"
     states = [(t["from_state"], t["to_state"]) for t in ws.store.transitions("PR-2026-0001")]
-    assert states == [(None, "submitted"), ("submitted", "invalid"), ("invalid", "submitted")]
+    assert states == [(None, "awaiting:dept_head"), ("awaiting:dept_head", "invalid"), ("invalid", "awaiting:dept_head")]
     assert ws.store.record("PR-2026-0001").data["quantity"] == "12"
 
 
@@ -121,7 +120,7 @@ def test_rows_are_found_by_key_after_insert_sort_and_delete(ws: Workspace, book:
     assert items["物料4"]["key"] == "PR-2026-0004"
     assert items["物料3"]["key"] == "PR-2026-0003"
     assert items["物料1"]["key"] == "PR-2026-0001"
-    assert all(v["status"] == "已提交" for v in items.values())
+    assert all(v["status"] == "待部门负责人签批" for v in items.values())
     assert ws.store.record("PR-2026-0004").data["quantity"] == "99"
     assert ws.store.record("PR-2026-0002") is not None  # deleting the row loses nothing in the store
 
@@ -173,7 +172,7 @@ def test_system_cell_overwritten_by_user_is_restored(ws: Workspace, book: Book) 
     run_pass(ws)
     book.set(2, "status", "已批准")   # someone types over the status
     run_pass(ws)
-    assert book.cell(2, "status") == "已提交"
+    assert book.cell(2, "status") == "待部门负责人签批"
 
 
 def test_numbers_restart_each_year(make_workspace) -> None:
@@ -207,12 +206,12 @@ def test_now_is_the_workspace_clock(ws: Workspace) -> None:
 def test_config_change_revalidates_unchanged_rows(make_workspace) -> None:
     ws = make_workspace()
     book = Book(ws.cfg.sheets_dir / "采购申请.xlsx")
-    book.put_rows([good_row(dept_head="钱多多")])
+    book.put_rows([good_row(applicant="钱多多")])
     run_pass(ws)
-    assert "不是登记的部门负责人" in book.cell(2, "message")
+    assert "不是登记的申请人" in book.cell(2, "message")
     ws.close()
     with (ws.root / "config.toml").open("a", encoding="utf-8") as fh:
-        fh.write('\n[people.qian]\nname = "钱多多"\ndepartment = "工程部"\nroles = ["department_head"]\n')
+        fh.write('\n[people.qian]\nname = "钱多多"\ndepartment = "工程部"\nroles = ["requester"]\n')
     ws2 = make_workspace()            # same folder, config re-read: the row is checked again
     run_pass(ws2)
     assert book.system(2)["key"] == "PR-2026-0001"

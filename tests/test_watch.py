@@ -165,7 +165,7 @@ def draft(book: Book, tmp: Path, rows: list[dict[str, Any]], name: str = "draft.
 
 
 def processed(book: Book, row: int = 2) -> Callable[[], bool]:
-    return lambda: book.cell(row, "status") == "已提交" and book.cell(row, "key") != ""
+    return lambda: book.cell(row, "status") == "待部门负责人签批" and book.cell(row, "key") != ""
 
 
 def file_line(status: str, file: str = REL) -> tuple[str, str]:
@@ -362,7 +362,7 @@ def test_burst_of_saves_is_debounced_and_last_content_wins(watched, tmp_path: Pa
     key = book.cell(2, "key")
     status = watcher.status()
     [line] = [line for line in status.splitlines() if line.startswith(key)]
-    assert "已提交" in line and "物料6" in line, status
+    assert "待部门负责人签批" in line and "物料6" in line, status
     watcher.assert_clean()
 
 

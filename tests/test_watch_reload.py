@@ -53,15 +53,15 @@ def _wait(check, timeout: float = 20.0) -> None:
 def test_config_edit_is_picked_up_without_restart(watched: tuple[Path, Path]) -> None:
     root, log = watched
     book = Book(root / "sheets" / BOOK)
-    book.put_rows([good_row(dept_head="钱多多")])
-    _wait(lambda: "不是登记的部门负责人" in book.cell(2, "message"))
+    book.put_rows([good_row(applicant="钱多多")])
+    _wait(lambda: "不是登记的申请人" in book.cell(2, "message"))
 
     config = root / "config.toml"
     good = config.read_text("utf-8")
     config.write_text(good.replace('language = "zh"', 'language = "klingon"'), "utf-8")
     _wait(lambda: "继续使用原配置" in log.read_text("utf-8"))
 
-    config.write_text(good + '\n[people.qian]\nname = "钱多多"\ndepartment = "工程部"\nroles = ["department_head"]\n',
+    config.write_text(good + '\n[people.qian]\nname = "钱多多"\ndepartment = "工程部"\nroles = ["requester"]\n',
                       "utf-8")
     _wait(lambda: book.cell(2, "key") == "PR-2026-0001")
     assert "已重新加载" in log.read_text("utf-8")

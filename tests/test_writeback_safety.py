@@ -48,7 +48,7 @@ def test_saves_while_open_are_validated_and_the_last_one_is_written(ws: Workspac
     lock.unlink()
     run_pass(ws, set())
     assert book.system(2)["key"] == "PR-2026-0001"
-    assert book.system(2)["status"] == "已提交"
+    assert book.system(2)["status"] == "待部门负责人签批"
 
 
 def test_keyless_row_changed_after_read_is_not_written(ws: Workspace, book: Book) -> None:
@@ -119,7 +119,7 @@ def test_crash_after_rename_before_commit_adopts_written_numbers(ws: Workspace, 
     proc = run_cli("run", "-w", str(ws.root))
     assert proc.returncode == 0, proc.stderr
     assert book.keys() == ["PR-2026-0001", "PR-2026-0002", "PR-2026-0003"]
-    assert all(book.system(r)["status"] == "已提交" for r in (2, 3, 4))
+    assert all(book.system(r)["status"] == "待部门负责人签批" for r in (2, 3, 4))
     reopened = Workspace(ws.root)
     try:
         assert [r.key for r in reopened.store.records()] == ["PR-2026-0001", "PR-2026-0002", "PR-2026-0003"]

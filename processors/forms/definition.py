@@ -15,8 +15,9 @@ from typing import Any
 
 from ..errors import FormDefinitionError
 from ..tomlcheck import Section, load_toml
+from .route_def import StepDef, load_route
 
-FIELD_TYPES = ("text", "integer", "decimal", "money", "date", "choice", "signature", "email")
+FIELD_TYPES = ("text", "integer", "decimal", "money", "date", "choice", "signature", "email", "signoff")
 NUMERIC_TYPES = ("integer", "decimal", "money")
 SYSTEM_ROLES = ("key", "status", "message", "updated")
 REQUIRED_SYSTEM_ROLES = ("key", "status", "message")
@@ -107,6 +108,16 @@ class FormDef:
     on_valid: str
     states: dict[str, StateDef]
     requirements: tuple[str, ...] = ()
+    route: tuple[StepDef, ...] = ()
+    amount: tuple[str, ...] = ()             # fields whose product is the record's amount
+
+    @property
+    def content_fields(self) -> tuple[FieldDef, ...]:
+        """What a signature covers: every field but the sign-off columns themselves."""
+        return tuple(f for f in self.fields if f.type != "signoff")
+
+    def step(self, name: str) -> StepDef:
+        return next(s for s in self.route if s.name == name)
 
     def field(self, name: str) -> FieldDef:
         for f in self.fields:
@@ -158,7 +169,7 @@ def load_forms(dirs: list[Path], rule_names: set[str]) -> dict[str, FormDef]:
 def load_form(path: Path, rule_names: set[str]) -> FormDef:
     top = Section(load_toml(path, FormDefinitionError), path, "", FormDefinitionError)
     top.unknown({"id", "title", "requirements", "file", "sheet", "sheet_aliases", "numbering",
-                 "fields", "rules", "system", "workflow"})
+                 "fields", "rules", "system", "workflow", "route", "amount"})
     form_id = top.text("id")
     if not _NAME.match(form_id):
         raise top.fail("id", "lower-case letters, digits and _ (e.g. purchase_request)")
@@ -217,12 +228,18 @@ def load_form(path: Path, rule_names: set[str]) -> FormDef:
     on_valid = workflow.text("on_valid")
     if on_valid not in states:
         raise workflow.fail("on_valid", f"one of the states defined under [workflow.states] ({', '.join(states)})")
+    route, amount = load_route(top, {f.name: f for f in fields}, _labels)
+    if route:
+        for needed in ("approved", "rejected"):
+            if needed not in states:
+                raise states_sec.fail(needed, "a state for the end of the approval route")
 
     return FormDef(
         id=form_id, path=path, title=_labels(top, "title"), file=top.text("file"),
         sheet=top.text("sheet"), sheet_aliases=tuple(top.str_list("sheet_aliases", [])),
         prefix=prefix, digits=digits, fields=tuple(fields), system=tuple(system), rules=tuple(rules),
         on_valid=on_valid, states=states, requirements=tuple(top.str_list("requirements", [])),
+        route=route, amount=amount,
     )
 
 

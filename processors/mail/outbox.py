@@ -3,12 +3,17 @@
 The key (record, event, version) is unique: queueing the same event twice is a
 no-op, so a pass that is repeated after a crash cannot send a second copy. The
 Message-ID is derived from the key, so a retried delivery is the same message.
+
+The rest of this module moves a queued row through its states; the sender
+(`sender.py`) decides when, and commits each state before the step it guards.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import sqlite3
 from dataclasses import dataclass, field
 
 from ..store import Store
@@ -40,3 +45,167 @@ def enqueue(store: Store, mail: Mail, *, sender: str, at: str) -> bool:
         (mail.key, message_id(mail.key, sender), mail.record_key, json.dumps(mail.to, ensure_ascii=False),
          mail.subject, mail.text, mail.html, json.dumps(mail.secrets), at, at))
     return cur.rowcount == 1
+
+
+# -- the life of a row after it is queued --------------------------------------------------------
+# queued → sending → data_end → sent, or back to queued (temporary trouble), failed (5xx), unknown (the
+# process died after the final dot: SMTP cannot tell whether the server took it). Every change is its own
+# committed transaction, because the next step talks to the outside world.
+
+STATES = ("queued", "sending", "data_end", "sent", "failed", "unknown")
+IN_FLIGHT = "('queued', 'sending', 'data_end')"   # a sender may still move these; a person's decision is final
+MASK = "******"
+
+
+@dataclass
+class OutboxRow:
+    id: int
+    key: str
+    message_id: str
+    record_key: str | None
+    recipients: list[str]
+    subject: str
+    body_text: str
+    body_html: str | None
+    secrets: list[str]
+    state: str
+    attempts: int
+    next_attempt_at: str
+    last_error: str
+    created_at: str
+    sent_at: str | None
+
+
+def _row(r: sqlite3.Row) -> OutboxRow:
+    return OutboxRow(id=r["id"], key=r["key"], message_id=r["message_id"], record_key=r["record_key"],
+                     recipients=json.loads(r["recipients"]), subject=r["subject"], body_text=r["body_text"],
+                     body_html=r["body_html"], secrets=json.loads(r["secrets"]), state=r["state"],
+                     attempts=r["attempts"], next_attempt_at=r["next_attempt_at"], last_error=r["last_error"],
+                     created_at=r["created_at"], sent_at=r["sent_at"])
+
+
+def get(store: Store, key: str) -> OutboxRow | None:
+    r = store.conn.execute("SELECT * FROM outbox WHERE key = ?", (key,)).fetchone()
+    return _row(r) if r else None
+
+
+def due(store: Store, now: str) -> list[OutboxRow]:
+    """Queued mails whose time has come, oldest first (ISO strings of one zone compare as times)."""
+    rows = store.conn.execute("SELECT * FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? "
+                              "ORDER BY next_attempt_at, id", (now,))
+    return [_row(r) for r in rows]
+
+
+def recover_interrupted(store: Store, sending_note: str, data_end_note: str) -> tuple[int, int]:
+    """After a crash: `sending` rows go back to the queue, `data_end` rows become `unknown`.
+
+    Only call this while holding the delivery lock, so no live sender owns these rows. A row in
+    `sending` never had its final dot sent, so the server threw the message away and sending it again
+    is safe. A row in `data_end` may have been accepted: resending it silently could deliver twice,
+    so a person decides (`sheetflow mail resend` / `mark-sent`).
+    """
+    with store.transaction() as conn:
+        requeued = conn.execute("UPDATE outbox SET state = 'queued', last_error = ? WHERE state = 'sending'",
+                                (sending_note,)).rowcount
+        unknown = conn.execute("UPDATE outbox SET state = 'unknown', last_error = ? WHERE state = 'data_end'",
+                               (data_end_note,)).rowcount
+    return requeued, unknown
+
+
+def claim(store: Store, row_id: int) -> bool:
+    """queued → sending, committed before the first SMTP command of the mail."""
+    with store.transaction() as conn:
+        return conn.execute("UPDATE outbox SET state = 'sending' WHERE id = ? AND state = 'queued'",
+                            (row_id,)).rowcount == 1
+
+
+def mark_data_end(store: Store, row_id: int) -> None:
+    """sending → data_end, committed just before the final dot: from here a crash leaves the outcome unknown."""
+    with store.transaction() as conn:
+        conn.execute("UPDATE outbox SET state = 'data_end' WHERE id = ? AND state = 'sending'", (row_id,))
+
+
+def defer(store: Store, row_id: int, *, error: str, next_attempt_at: str) -> None:
+    """Temporary trouble: back in the queue, one attempt more, not before next_attempt_at."""
+    with store.transaction() as conn:
+        conn.execute("UPDATE outbox SET state = 'queued', attempts = attempts + 1, next_attempt_at = ?, "
+                     f"last_error = ? WHERE id = ? AND state IN {IN_FLIGHT}",
+                     (next_attempt_at, error, row_id))
+
+
+def fail(store: Store, row: OutboxRow, *, error: str, notice: str) -> None:
+    """Permanent refusal: failed, and the record's row says so, in one transaction."""
+    with store.transaction() as conn:
+        changed = conn.execute("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? "
+                               f"WHERE id = ? AND state IN {IN_FLIGHT}", (error, row.id)).rowcount
+        if changed and row.record_key:
+            store.flag_record(row.record_key, notice)
+
+
+def mark_unknown(store: Store, row_id: int, *, error: str) -> None:
+    with store.transaction() as conn:
+        conn.execute("UPDATE outbox SET state = 'unknown', attempts = attempts + 1, last_error = ? "
+                     f"WHERE id = ? AND state IN {IN_FLIGHT}", (error, row_id))
+
+
+def blank_secrets(text: str | None, secrets: list[str]) -> str | None:
+    """The bodies as kept after delivery: one-time codes masked (also in their HTML-escaped form)."""
+    if text is None:
+        return None
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK).replace(html.escape(secret), MASK)
+    return text
+
+
+def mark_sent(store: Store, row: OutboxRow, *, at: str, note: str = "", notice: str = "") -> None:
+    """Delivered: record the time, mask the secrets and forget them; notice flags the record (refused copies)."""
+    with store.transaction() as conn:
+        changed = conn.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = ?, "
+            f"body_text = ?, body_html = ?, secrets = '[]' WHERE id = ? AND state IN {IN_FLIGHT}",
+            (at, note, blank_secrets(row.body_text, row.secrets), blank_secrets(row.body_html, row.secrets),
+             row.id)).rowcount
+        if changed and notice and row.record_key:
+            store.flag_record(row.record_key, notice)
+
+
+def requeue(store: Store, key: str, *, at: str) -> bool:
+    """A person asks for another delivery of an unknown or failed mail: queued now, attempts from zero."""
+    with store.transaction() as conn:
+        return conn.execute("UPDATE outbox SET state = 'queued', attempts = 0, next_attempt_at = ?, "
+                            "last_error = '' WHERE key = ? AND state IN ('unknown', 'failed')",
+                            (at, key)).rowcount == 1
+
+
+def settle_sent(store: Store, key: str, *, at: str, note: str) -> bool:
+    """A person confirms the mail arrived (or was handled another way): sent, secrets masked."""
+    with store.transaction() as conn:
+        row = get(store, key)
+        if row is None or row.state not in ("unknown", "failed", "queued"):
+            return False
+        conn.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = ?, body_text = ?, "
+                     "body_html = ?, secrets = '[]' WHERE id = ?",
+                     (at, note, blank_secrets(row.body_text, row.secrets),
+                      blank_secrets(row.body_html, row.secrets), row.id))
+        return True
+
+
+@dataclass
+class OutboxSummary:
+    counts: dict[str, int]
+    attention: list[OutboxRow]     # failed, unknown, and queued mails that have failed at least once
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def summary(store: Store, limit: int = 50) -> OutboxSummary:
+    counts = {r[0]: r[1] for r in store.conn.execute("SELECT state, count(*) FROM outbox GROUP BY state")}
+    rows = store.conn.execute(
+        "SELECT * FROM outbox WHERE state IN ('failed', 'unknown', 'sending', 'data_end') "
+        "OR (state = 'queued' AND attempts > 0) "
+        "ORDER BY CASE state WHEN 'unknown' THEN 0 WHEN 'failed' THEN 1 ELSE 2 END, next_attempt_at, id LIMIT ?",
+        (limit,))
+    return OutboxSummary(counts={s: counts[s] for s in STATES if s in counts}, attention=[_row(r) for r in rows])

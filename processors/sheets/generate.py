@@ -24,6 +24,7 @@ from .base import column_letter
 
 USER_FILL = PatternFill("solid", fgColor="DDEBF7")
 SYSTEM_FILL = PatternFill("solid", fgColor="E7E6E6")
+SIGN_FILL = PatternFill("solid", fgColor="FFF2CC")      # sign-off columns: typed into, then stamped
 SYSTEM_HEADER_FILL = PatternFill("solid", fgColor="A6A6A6")
 VALIDATION_ROWS = 2000
 _NUMBER_FORMATS = {"date": "yyyy-mm-dd", "money": "#,##0.00", "decimal": "0.###", "integer": "0"}
@@ -46,6 +47,9 @@ def create_form_workbook(path: Path, form: FormDef, cfg: Config, t: Translator,
         cell.border = Border(bottom=thin)
         letter = column_letter(col)
         ws.column_dimensions[letter].width = _fit(fdef.width, fdef.label)
+        if fdef.type == "signoff":
+            ws.column_dimensions[letter].fill = SIGN_FILL
+            cell.fill = PatternFill("solid", fgColor="FFD966")
         if fdef.type in _NUMBER_FORMATS:
             ws.column_dimensions[letter].number_format = _NUMBER_FORMATS[fdef.type]
         note = _note(fdef.required, fdef.help, t)

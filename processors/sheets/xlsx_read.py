@@ -100,7 +100,7 @@ def find_header(path: Path, grid: list[list[object]], form: FormDef) -> tuple[in
         if len(columns) > len(best[1]):
             best = (number, columns)
     header_row, columns = best
-    missing = [f.header() for f in form.fields if f.required and f.name not in columns]
+    missing = [f.header() for f in form.fields if (f.required or f.type == "signoff") and f.name not in columns]
     missing += [c.header() for c in form.system if c.role in REQUIRED_SYSTEM_ROLES and c.role not in columns]
     if missing:
         raise HeaderMissingError(path, row=header_row, missing="、".join(missing))

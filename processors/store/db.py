@@ -36,6 +36,8 @@ class Record:
     created_at: str
     updated_at: str
     notice: str = ""
+    route_version: int = 0
+    step_opened_at: str = ""
 
 
 @dataclass
@@ -68,7 +70,8 @@ class Store:
     def _added_columns(self) -> str:
         """Columns added to existing tables since version 1 (CREATE TABLE IF NOT EXISTS cannot add them)."""
         have = {r[1] for r in self.conn.execute("PRAGMA table_info(records)")}
-        added = {"notice": "TEXT NOT NULL DEFAULT ''", "sheet_dirty": "INTEGER NOT NULL DEFAULT 0"}
+        added = {"notice": "TEXT NOT NULL DEFAULT ''", "sheet_dirty": "INTEGER NOT NULL DEFAULT 0",
+                 "route_version": "INTEGER NOT NULL DEFAULT 0", "step_opened_at": "TEXT NOT NULL DEFAULT ''"}
         return "".join(f"ALTER TABLE records ADD COLUMN {name} {decl};\n"
                        for name, decl in added.items() if have and name not in have)
 
@@ -244,4 +247,4 @@ def _record(row: sqlite3.Row) -> Record:
     return Record(id=row["id"], form=row["form"], key=row["key"], state=row["state"], data=json.loads(row["data"]),
                   content_hash=row["content_hash"], message=row["message"], file=row["file"],
                   row_hint=row["row_hint"], created_at=row["created_at"], updated_at=row["updated_at"],
-                  notice=row["notice"])
+                  notice=row["notice"], route_version=row["route_version"], step_opened_at=row["step_opened_at"])

@@ -15,6 +15,8 @@ CREATE TABLE IF NOT EXISTS records (
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL,
     notice        TEXT NOT NULL DEFAULT '',  -- news for the row from outside the sheet (a bounced mail …)
+    route_version INTEGER NOT NULL DEFAULT 0, -- +1 each time the approval route (re)starts
+    step_opened_at TEXT NOT NULL DEFAULT '',  -- when the step now awaited was opened (reminders count from it)
     sheet_dirty   INTEGER NOT NULL DEFAULT 0, -- 1: rewrite the row's system cells on the next pass
     UNIQUE (series, number)
 );
@@ -98,3 +100,48 @@ CREATE TABLE IF NOT EXISTS outbox (
     sent_at          TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
+
+-- One-time sign-off codes (issue 3), stored only as salted scrypt hashes.
+CREATE TABLE IF NOT EXISTS codes (
+    id            INTEGER PRIMARY KEY,
+    record_id     INTEGER NOT NULL REFERENCES records (id),
+    step          TEXT NOT NULL,
+    version       INTEGER NOT NULL,           -- records.route_version it was issued for
+    person        TEXT NOT NULL,              -- person id the code was sent to
+    on_behalf_of  TEXT,                       -- person id of the absent holder a deputy signs for
+    content_hash  TEXT NOT NULL,              -- the record content the code is bound to
+    salt          BLOB NOT NULL,
+    hash          BLOB NOT NULL,
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    used_at       TEXT,
+    voided_at     TEXT
+);
+CREATE INDEX IF NOT EXISTS codes_record ON codes (record_id, step);
+
+-- Each sign-off given (or refused) on a step of a record's route.
+CREATE TABLE IF NOT EXISTS signoffs (
+    id            INTEGER PRIMARY KEY,
+    record_id     INTEGER NOT NULL REFERENCES records (id),
+    step          TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    action        TEXT NOT NULL,              -- approve | reject
+    person        TEXT NOT NULL,
+    on_behalf_of  TEXT,
+    reason        TEXT NOT NULL DEFAULT '',
+    content_hash  TEXT NOT NULL,
+    stamp         TEXT NOT NULL,              -- what the sign-off cell shows
+    at            TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS signoffs_record ON signoffs (record_id, version);
+
+-- Refused sign-off attempts (wrong, reused, expired codes; out of order; no role), for the log and status.
+CREATE TABLE IF NOT EXISTS refusals (
+    id          INTEGER PRIMARY KEY,
+    record_id   INTEGER NOT NULL REFERENCES records (id),
+    step        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    reason      TEXT NOT NULL,              -- message key
+    typed       TEXT NOT NULL,              -- what was in the cell (codes are not stored)
+    at          TEXT NOT NULL
+);

@@ -1,0 +1,60 @@
+"""`sheetflow mail send | resend KEY… | mark-sent KEY…`: deliver now, and settle mails a person checked.
+
+resend and mark-sent are how a person settles a mail the system cannot decide
+about (`unknown`: handed to the server, answer lost) or one that failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    mail = sub.add_parser("mail", help="send queued mail now; resend or settle a mail", parents=[common])
+    actions = mail.add_subparsers(dest="mail_command", required=True)
+    for name, text in (("send", "deliver every mail that is due (SMTP or .eml files in outbox/)"),
+                       ("resend", "queue a mail that is 'to check' or failed again"),
+                       ("mark-sent", "record that a mail did arrive (or was handled another way)")):
+        cmd = actions.add_parser(name, help=text, parents=[common])
+        if name != "send":
+            cmd.add_argument("keys", nargs="+", metavar="KEY", help="the mail's key, as `sheetflow status` shows it")
+        cmd.add_argument("-w", "--workspace", type=Path, default=Path("."), help="workspace folder (default .)")
+
+
+def run(ws: Workspace, args: argparse.Namespace) -> int:
+    from . import outbox
+    from .sender import deliver_due
+
+    t = ws.t
+    if args.mail_command == "send":
+        report = deliver_due(ws)
+        if report.busy:
+            print(t("mail.busy"))
+        else:
+            print(t("mail.report", sent=report.sent, deferred=report.deferred, failed=report.failed,
+                    unknown=report.unknown))
+        return 0
+    now = ws.clock.now().isoformat(timespec="seconds")
+    status = 0
+    for key in args.keys:
+        row = outbox.get(ws.store, key)
+        if row is None:
+            print(t("mail.no_such_mail", key=key), file=sys.stderr)
+            status = 1
+            continue
+        state = t(f"mail.state_{row.state}")
+        if args.mail_command == "resend":
+            done = outbox.requeue(ws.store, key, at=now)
+            message = t("mail.resent", key=key) if done else t("mail.resend_refused", key=key, state=state)
+        else:
+            done = outbox.settle_sent(ws.store, key, at=now, note=t("mail.settled_by_hand"))
+            message = t("mail.marked_sent", key=key) if done else t("mail.mark_refused", key=key, state=state)
+        print(message, file=sys.stdout if done else sys.stderr)
+        status = status if done else 1
+    return status

@@ -1,0 +1,394 @@
+"""Move a record along its approval route: open steps, check sign-offs, restart, reject, approve.
+
+Every method runs inside the caller's store transaction, so the state change, the
+codes (as hashes) and the mails they cause are committed together or not at all.
+A record awaiting a step has state `awaiting:<step>`; the route ends in the form's
+`on_valid` state (approved) or in `rejected`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from ..config import Person
+from ..forms.definition import FormDef
+from ..forms.route_def import StepDef
+from ..store.db import Record
+from ..workspace import Workspace
+from . import codes as codelib
+from .notify import approval_context, queue, summary
+from .signing import SignInput, parse
+
+log = logging.getLogger("sheetflow")
+AWAITING = "awaiting:"
+REJECTED = "rejected"
+
+
+@dataclass
+class CellReview:
+    """What the sign-off cells of a row should show, and what the row's message should say."""
+
+    cells: dict[str, str] = field(default_factory=dict)     # signoff column -> text to write
+    refusals: list[str] = field(default_factory=list)
+    restart: bool = False
+
+
+def awaited(state: str) -> str | None:
+    return state[len(AWAITING):] if state.startswith(AWAITING) else None
+
+
+class Route:
+    def __init__(self, ws: Workspace, form: FormDef) -> None:
+        self.ws, self.form = ws, form
+        self.cfg, self.store, self.t = ws.cfg, ws.store, ws.t
+
+    # -- reading the route ---------------------------------------------------------------
+    def is_route_state(self, state: str) -> bool:
+        return state.startswith(AWAITING) or state in (REJECTED, self.form.on_valid)
+
+    def amount(self, data: dict[str, str]) -> Decimal | None:
+        if not self.form.amount:
+            return None
+        total = Decimal(1)
+        try:
+            for name in self.form.amount:
+                total *= Decimal(data[name])
+        except (KeyError, InvalidOperation):
+            return None
+        return total
+
+    def steps_for(self, data: dict[str, str]) -> list[StepDef]:
+        amount = self.amount(data)
+        return [s for s in self.form.route
+                if s.when is None or s.when.holds(data, amount, self.cfg.approvals.thresholds)]
+
+    def applicant(self, data: dict[str, str]) -> Person | None:
+        name = data.get("applicant", "")
+        return self.cfg.find_person(name) if name else None
+
+    def approvers(self, step: StepDef, data: dict[str, str], today: dt.date) -> list[tuple[Person, Person | None]]:
+        """Who may sign the step: (signer, the absent holder they sign for, or None).
+
+        Holders of the role (of the record's department where the step says so), never
+        the applicant; an absent holder's deputy, else their superior, signs for them
+        (the seed's rule that a superior covers a vacant post).
+        """
+        applicant = self.applicant(data)
+        wanted_dept = data.get(step.same_department_as) if step.same_department_as else None
+        holders = [p for p in self.cfg.people_with_role(step.role)
+                   if wanted_dept is None or p.department == wanted_dept]
+        out: list[tuple[Person, Person | None]] = []
+
+        def usable(p: Person | None) -> bool:
+            return p is not None and p != applicant and not p.is_absent(today)
+
+        for holder in holders:
+            if holder == applicant:
+                continue
+            if not holder.is_absent(today):
+                out.append((holder, None))
+                continue
+            cover = next((p for p in (self.cfg.person(holder.deputy), self.cfg.person(holder.superior)) if usable(p)),
+                         None)
+            if cover is not None:
+                out.append((cover, holder))
+        if not out:  # the applicant holds the role themselves: their superior signs instead
+            for holder in holders:
+                boss = self.cfg.person(holder.superior)
+                if usable(boss):
+                    out.append((boss, holder))  # type: ignore[arg-type]
+        seen: set[str] = set()
+        return [(p, b) for p, b in out if not (p.id in seen or seen.add(p.id))]  # type: ignore[func-returns-value]
+
+    def first_state(self, data: dict[str, str]) -> str:
+        steps = self.steps_for(data)
+        return f"{AWAITING}{steps[0].name}" if steps else self.form.on_valid
+
+    def guidance(self, record_state: str, data: dict[str, str], today: dt.date) -> str:
+        """The row's message for a state: who signs next and how, or what comes after."""
+        step_name = awaited(record_state)
+        if step_name is None:
+            sdef = self.form.states.get(record_state)
+            return self.t.pick(sdef.next) if sdef and sdef.next else ""
+        step = self.form.step(step_name)
+        people = self.approvers(step, data, today)
+        role = self.t(f"roles.{step.role}")
+        if not people:
+            return self.t("sign.nobody", role=role, step=self.t.pick(step.label))
+        names = "、".join(p.name + (self.t("sign.for", name=b.name) if b else "") for p, b in people)
+        key = "sign.awaiting_codes" if self.cfg.approvals.codes else "sign.awaiting_names"
+        return self.t(key, names=names, role=role, column=self.t.pick(self.form.field(step.column).label))
+
+    def state_label(self, state: str) -> str:
+        step_name = awaited(state)
+        if step_name is not None:
+            return self.t("sign.state_awaiting", step=self.t.pick(self.form.step(step_name).label))
+        sdef = self.form.states.get(state)
+        return self.t.pick(sdef.label) if sdef else state
+
+    # -- moving it -------------------------------------------------------------------------
+    def _now(self) -> dt.datetime:
+        return self.ws.clock.now()
+
+    def _set_state(self, record: Record, state: str, actor: str, reason: str) -> None:
+        at = self._now().isoformat(timespec="seconds")
+        self.store.add_transition(record.id, at=at, from_state=record.state or None, to_state=state, actor=actor,
+                                  reason=reason)
+        opened = at if state.startswith(AWAITING) else ""
+        self.store.conn.execute("UPDATE records SET state = ?, step_opened_at = ?, updated_at = ?, notice = '' "
+                                "WHERE id = ?", (state, opened, at, record.id))
+        record.state, record.step_opened_at, record.updated_at, record.notice = state, opened, at, ""
+
+    def start(self, record: Record, actor: str, reason: str) -> None:
+        """(Re)start the route from its first step with a new version: earlier codes and stamps no longer count."""
+        self.void_codes(record)
+        record.route_version += 1
+        self.store.conn.execute("UPDATE records SET route_version = ? WHERE id = ?", (record.route_version, record.id))
+        state = self.first_state(record.data)
+        self._set_state(record, state, actor, reason)
+        step = awaited(state)
+        if step is not None:
+            self.open_step(record, self.form.step(step))
+        else:
+            self._approved(record)
+
+    def restart(self, record: Record, why: str) -> None:
+        """The content changed under signatures: tell who signed, then start again."""
+        for row in self.signoffs(record):
+            signer = self.cfg.person(row["person"])
+            if signer is not None:
+                queue(self.ws, f"{record.key}:restart:v{record.route_version}:{signer.id}", "route_restarted",
+                      signer, record, signer_name=signer.name, record_key=record.key,
+                      summary=summary(self.ws, self.form, record),
+                      step_label=self.t.pick(self.form.step(row["step"]).label),
+                      form_title=self.t.pick(self.form.title), reason=why)
+        self.start(record, "system", why)
+
+    def open_step(self, record: Record, step: StepDef, *, event: str = "open") -> int:
+        """Send each approver of the step a fresh code (or, codes off, a request to sign by name)."""
+        sent = 0
+        for signer, behalf in self.approvers(step, record.data, self._now().date()):
+            sent += self.send_code(record, step, signer, behalf, event=event)
+        if not sent:
+            log.warning("%s: nobody can sign step %s (role %s)", record.key, step.name, step.role)
+        return sent
+
+    def send_code(self, record: Record, step: StepDef, signer: Person, behalf: Person | None, *, event: str,
+                  template: str = "approval_request", **extra: object) -> int:
+        key = f"{record.key}:{event}:{step.name}:v{record.route_version}:{signer.id}"
+        if self.store.conn.execute("SELECT 1 FROM outbox WHERE key = ?", (key,)).fetchone():
+            return 0
+        now = self._now()
+        expires = now + dt.timedelta(hours=self.cfg.approvals.code_ttl_hours)
+        code = ""
+        if self.cfg.approvals.codes:
+            code = codelib.new_code()
+            salt, digest = codelib.new_hash(code)
+            self.store.conn.execute(
+                "INSERT INTO codes (record_id, step, version, person, on_behalf_of, content_hash, salt, hash, "
+                "created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (record.id, step.name, record.route_version, signer.id, behalf.id if behalf else None,
+                 record.content_hash, salt, digest, now.isoformat(timespec="seconds"),
+                 expires.isoformat(timespec="seconds")))
+        ctx = approval_context(self.ws, self.form, record, step, signer, behalf, code,
+                               expires.strftime("%Y-%m-%d %H:%M"))
+        ctx.update(extra)
+        return int(queue(self.ws, key, template, signer, record, secrets=[code] if code else [], **ctx))
+
+    def void_codes(self, record: Record, step: str | None = None) -> None:
+        at = self._now().isoformat(timespec="seconds")
+        sql = "UPDATE codes SET voided_at = ? WHERE record_id = ? AND used_at IS NULL AND voided_at IS NULL"
+        args: tuple[object, ...] = (at, record.id)
+        if step is not None:
+            sql, args = sql + " AND step = ?", (*args, step)
+        self.store.conn.execute(sql, args)
+
+    def signoffs(self, record: Record) -> list:  # type: ignore[type-arg]
+        return list(self.store.conn.execute("SELECT * FROM signoffs WHERE record_id = ? AND version = ? ORDER BY id",
+                                            (record.id, record.route_version)))
+
+    def stamps(self, record: Record) -> dict[str, str]:
+        """Sign-off column -> what it should show for the current route version."""
+        return {self.form.step(r["step"]).column: r["stamp"] for r in self.signoffs(record)}
+
+    def _approved(self, record: Record) -> None:
+        applicant = self.applicant(record.data)
+        if applicant is not None:
+            queue(self.ws, f"{record.key}:approved:v{record.route_version}", "approved", applicant, record,
+                  applicant_name=applicant.name, record_key=record.key, summary=summary(self.ws, self.form, record),
+                  stamps=list(self.stamps(record).values()), form_title=self.t.pick(self.form.title),
+                  next_step=self.guidance(record.state, record.data, self._now().date()))
+
+    # -- a sign-off cell changed -------------------------------------------------------------
+    def review(self, record: Record, cells: dict[str, str]) -> CellReview:
+        """Compare each sign-off cell with what the store says it shows, and act on the difference."""
+        out = CellReview()
+        truth = self.stamps(record)
+        for step in self.form.route:
+            typed, shown = cells.get(step.column, ""), truth.get(step.column, "")
+            if typed == shown:
+                continue
+            if awaited(record.state) == step.name:
+                self._on_open_step(record, step, typed, out)
+                truth = self.stamps(record)
+                continue
+            if record.state == REJECTED and shown.startswith("✘") and not typed:
+                out.restart = True  # the applicant cleared the rejection: resubmitted as it is
+                continue
+            reason = self._why_not_now(record, step)
+            self._refuse(record, step, reason, typed, out, restore=shown)
+        return out
+
+    def _why_not_now(self, record: Record, step: StepDef) -> str:
+        if step.column in self.stamps(record):
+            return "already_signed"
+        if step not in self.steps_for(record.data):
+            return "not_needed"
+        if record.state == REJECTED:
+            return "after_rejection"
+        return "out_of_order" if awaited(record.state) else "route_done"
+
+    def _refuse(self, record: Record, step: StepDef, reason: str, typed: str, out: CellReview,
+                restore: str | None = None, **params: object) -> None:
+        waiting = awaited(record.state)
+        wait_label = self.t.pick(self.form.step(waiting).label) if waiting else ""
+        text = self.t(f"sign.refused_{reason}", step=self.t.pick(step.label), waiting=wait_label,
+                      column=self.t.pick(self.form.field(step.column).label), **params)
+        out.refusals.append(text)
+        if restore is not None:
+            out.cells[step.column] = restore
+        self.store.conn.execute(
+            "INSERT INTO refusals (record_id, step, version, reason, typed, at) VALUES (?,?,?,?,?,?)",
+            (record.id, step.name, record.route_version, reason, _redact(typed),
+             self._now().isoformat(timespec="seconds")))
+        log.warning("%s %s: sign-off refused (%s): %r", record.key, step.name, reason, _redact(typed))
+
+    def _on_open_step(self, record: Record, step: StepDef, typed: str, out: CellReview) -> None:
+        entry = parse(typed, self.cfg.approvals.codes)
+        if entry.kind == "empty":
+            return
+        if entry.kind == "renew":
+            for signer, behalf in self.approvers(step, record.data, self._now().date()):
+                n = self.store.conn.execute("SELECT count(*) FROM codes WHERE record_id = ? AND step = ? AND "
+                                            "person = ?", (record.id, step.name, signer.id)).fetchone()[0]
+                self.send_code(record, step, signer, behalf, event=f"renew{n}")
+            out.cells[step.column] = ""
+            out.refusals.append(self.t("sign.renewed"))
+            return
+        if entry.kind in ("stamp", "unreadable", "name"):
+            reason = {"stamp": "forged_stamp", "unreadable": "unreadable", "name": "needs_code"}[entry.kind]
+            self._refuse(record, step, reason, typed, out, restore="" if entry.kind == "stamp" else None)
+            return
+        if entry.kind == "reject" and not entry.reason:
+            self._refuse(record, step, "reject_needs_reason", typed, out)
+            return
+        signer = self._check_code(record, step, entry, typed, out) if self.cfg.approvals.codes \
+            else self._check_name(record, step, entry, typed, out)
+        if signer is not None:
+            self._sign(record, step, entry, signer[0], signer[1], out)
+
+    def _check_name(self, record: Record, step: StepDef, entry: SignInput, typed: str,
+                    out: CellReview) -> tuple[Person, Person | None] | None:
+        """Codes off: the sheet's permissions vouch for who typed; the name must still be allowed to sign."""
+        allowed = self.approvers(step, record.data, self._now().date())
+        for signer, behalf in allowed:
+            if signer.answers_to(entry.name):
+                return signer, behalf
+        person = self.cfg.find_person(entry.name)
+        applicant = self.applicant(record.data)
+        reason = "self_approval" if person is not None and person == applicant else \
+            "no_role" if person is not None else "unknown_person"
+        self._refuse(record, step, reason, typed, out, role=self.t(f"roles.{step.role}"),
+                     names="、".join(p.name for p, _ in allowed) or "-")
+        return None
+
+    def _check_code(self, record: Record, step: StepDef, entry: SignInput, typed: str,
+                    out: CellReview) -> tuple[Person, Person | None] | None:
+        rows = list(self.store.conn.execute("SELECT * FROM codes WHERE record_id = ? AND step = ? ORDER BY id DESC",
+                                            (record.id, step.name)))
+        match = next((r for r in rows if codelib.matches(entry.code, r["salt"], r["hash"])), None)
+        now = self._now()
+        if match is None:
+            wrong = self.store.conn.execute(  # wrong tries since the codes were last voided for too many
+                "SELECT count(*) FROM refusals WHERE record_id = ?1 AND step = ?2 AND version = ?3 AND "
+                "reason = 'wrong_code' AND id > coalesce((SELECT max(id) FROM refusals WHERE record_id = ?1 AND "
+                "step = ?2 AND version = ?3 AND reason = 'too_many_wrong'), 0)",
+                (record.id, step.name, record.route_version)).fetchone()[0] + 1
+            if wrong >= self.cfg.approvals.max_attempts:
+                self.void_codes(record, step.name)
+                self._refuse(record, step, "too_many_wrong", typed, out, restore="")
+                self.open_step(record, step, event=f"retry{wrong}")
+            else:
+                self._refuse(record, step, "wrong_code", typed, out, left=self.cfg.approvals.max_attempts - wrong)
+            return None
+        if match["used_at"]:
+            self._refuse(record, step, "reused_code", typed, out)
+        elif match["version"] != record.route_version or match["content_hash"] != record.content_hash:
+            self._refuse(record, step, "other_content", typed, out)
+        elif match["voided_at"]:
+            self._refuse(record, step, "voided_code", typed, out)
+        elif match["expires_at"] < now.isoformat(timespec="seconds"):
+            self._refuse(record, step, "expired_code", typed, out)
+            signer, behalf = self.cfg.person(match["person"]), self.cfg.person(match["on_behalf_of"])
+            if signer is not None:
+                n = len(rows)
+                self.send_code(record, step, signer, behalf, event=f"renew{n}")
+        else:
+            signer, behalf = self.cfg.person(match["person"]), self.cfg.person(match["on_behalf_of"])
+            allowed = {p.id for p, _ in self.approvers(step, record.data, now.date())}
+            if signer is None or signer.id not in allowed:
+                self._refuse(record, step, "no_role", typed, out, role=self.t(f"roles.{step.role}"),
+                             names="-")
+                return None
+            self.store.conn.execute("UPDATE codes SET used_at = ? WHERE id = ?",
+                                    (now.isoformat(timespec="seconds"), match["id"]))
+            return signer, behalf
+        return None
+
+    def _sign(self, record: Record, step: StepDef, entry: SignInput, signer: Person, behalf: Person | None,
+              out: CellReview) -> None:
+        now = self._now()
+        who = signer.name + (self.t("sign.for", name=behalf.name) if behalf else "")
+        when = now.strftime("%Y-%m-%d %H:%M")
+        if entry.kind == "reject":
+            stamp = f"✘ {who} {when} {self.t('sign.rejected_stamp', reason=entry.reason)}"
+        else:
+            stamp = f"✔ {who} {when}"
+        self.store.conn.execute(
+            "INSERT INTO signoffs (record_id, step, version, action, person, on_behalf_of, reason, content_hash, "
+            "stamp, at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (record.id, step.name, record.route_version, entry.kind, signer.id, behalf.id if behalf else None,
+             entry.reason, record.content_hash, stamp, now.isoformat(timespec="seconds")))
+        out.cells[step.column] = stamp
+        self.void_codes(record, step.name)
+        label = self.t.pick(step.label)
+        if entry.kind == "reject":
+            self._set_state(record, REJECTED, signer.name, self.t("sign.transition_rejected", step=label,
+                                                                   reason=entry.reason))
+            applicant = self.applicant(record.data)
+            if applicant is not None:
+                queue(self.ws, f"{record.key}:rejected:v{record.route_version}", "rejected", applicant, record,
+                      applicant_name=applicant.name, record_key=record.key,
+                      summary=summary(self.ws, self.form, record), rejected_by=who, step_label=label,
+                      reason=entry.reason, form_title=self.t.pick(self.form.title),
+                      sign_column=self.t.pick(self.form.field(step.column).label),
+                      file=record.file.rpartition("/")[2], row=record.row_hint or 0)
+            return
+        steps = self.steps_for(record.data)
+        later = steps[steps.index(step) + 1:] if step in steps else []
+        if later:
+            self._set_state(record, f"{AWAITING}{later[0].name}", signer.name,
+                            self.t("sign.transition_signed", step=label, who=who))
+            self.open_step(record, later[0])
+        else:
+            self._set_state(record, self.form.on_valid, signer.name,
+                            self.t("sign.transition_signed", step=label, who=who))
+            self._approved(record)
+
+
+def _redact(typed: str) -> str:
+    """Refusals are logged and kept, but never with a code in them."""
+    return " ".join("******" if codelib.looks_like_code(w) else w for w in typed.split())
