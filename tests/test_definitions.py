@@ -41,8 +41,8 @@ def _workspace_with_form(tmp_path: Path, text: str) -> Path:
     ('gt = 0', 'gt = "zero"', "fields[6].gt", "an integer or a number"),
     ('width = 8', 'widht = 8', "fields[6].widht", "a known key"),
     ('role = "status"', 'role = "state"', "system[1].role", "one of key, status"),
-    ('label = { zh = "备注", en = "Remarks" }\ntype = "text"', 'label = { zh = "备注", en = "Remarks" }\ntype = "signoff"',
-     "route", "signoff field 'remarks'"),
+    ('label = { zh = "备注", en = "Remarks" }\ntype = "text"',
+     'label = { zh = "备注", en = "Remarks" }\ntype = "signoff"', "route", "signoff field 'remarks'"),
     ('label = { zh = "数量", en = "Quantity" }', 'label = { zh = "数量" }', "fields[6].label", "both zh and en"),
     ('id = "purchase_request"', 'id = "purchase_request"\nid2 = [', "(syntax)", "valid TOML"),
 ])

@@ -96,7 +96,8 @@ def test_numbered_row_edited_invalid_then_fixed_keeps_its_number(ws: Workspace, 
     run_pass(ws)
     assert book.cell(2, "status") == "待部门负责人签批"
     states = [(t["from_state"], t["to_state"]) for t in ws.store.transitions("PR-2026-0001")]
-    assert states == [(None, "awaiting:dept_head"), ("awaiting:dept_head", "invalid"), ("invalid", "awaiting:dept_head")]
+    awaiting = "awaiting:dept_head"
+    assert states == [(None, awaiting), (awaiting, "invalid"), ("invalid", awaiting)]
     assert ws.store.record("PR-2026-0001").data["quantity"] == "12"
 
 
