@@ -318,3 +318,39 @@ def test_every_mail_is_an_eml_file_with_its_own_message_id(ws: Workspace) -> Non
     run_pass(ws)
     sent = mails(ws.cfg.outbox_dir)
     assert len(sent) == 2
+
+
+def test_example_workspace_shows_the_whole_path(tmp_path) -> None:
+    """scripts/demo_signing.py does on the example what the two approvers would do with their mail."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from processors.init_workspace import init_workspace
+
+    root = tmp_path / "example"
+    init_workspace(root, sample=True)
+    script = Path(__file__).resolve().parent.parent / "scripts" / "demo_signing.py"
+    proc = subprocess.run([sys.executable, str(script), str(root)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "PR-2026-0001: approved" in proc.stdout
+    book = Book(root / "sheets" / BOOK)
+    assert cell(book, 2, "dept_head").startswith("✔ 王芳 ")
+    assert cell(book, 2, "purchasing_review").startswith("✔ 孙丽 ")
+    assert book.cell(2, "status") == "已批准"
+    assert len(list((root / "outbox").glob("PR-2026-0001-*.eml"))) == 3   # two codes and the applicant's notice
+
+
+def test_approver_who_lost_the_role_cannot_use_their_code(make_workspace) -> None:
+    ws = make_workspace()
+    book = submit(ws)
+    code = mails_to(ws.cfg.outbox_dir, WANG)[0].code
+    ws.close()
+    config = ws.root / "config.toml"
+    config.write_text(config.read_text("utf-8").replace(
+        'roles = ["department_head", "engineering_head", "requester"]', 'roles = ["engineering_head"]'), "utf-8")
+    ws = make_workspace()
+    sign(book, 2, "dept_head", f"同意 {code}")
+    run_pass(ws)
+    assert "不是可签批的部门负责人" in book.cell(2, "message")
+    assert book.cell(2, "status") == "待部门负责人签批"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from conftest import run_cli
-from test_mail_support import APPLICANT, Recorder, free_port, mail, queue, row, smtp_config, start_server
+from mail_helpers import APPLICANT, Recorder, free_port, mail, queue, row, smtp_config, start_server
 
 from processors.faults import CRASH_EXIT_CODE
 from processors.mail.eml import eml_path, temp_path

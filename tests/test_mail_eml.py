@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_mail_support import APPLICANT, APPROVER, add_record, body, mail, parse, queue, record_flags, row
+from mail_helpers import APPLICANT, APPROVER, add_record, body, mail, parse, queue, record_flags, row
 
 from processors.mail.eml import eml_path
 from processors.mail.outbox import MASK, Mail, enqueue

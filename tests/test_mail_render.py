@@ -7,7 +7,7 @@ from typing import Any
 
 import jinja2
 import pytest
-from test_mail_support import mail, parse, queue, row
+from mail_helpers import mail, parse, queue, row
 
 from processors.config import Person
 from processors.mail.message import build, to_bytes

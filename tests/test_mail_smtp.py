@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import NOW, TZ
-from test_mail_support import (
+from mail_helpers import (
     APPLICANT,
     APPROVER,
     BAD,
