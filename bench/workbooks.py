@@ -64,14 +64,14 @@ ATTACHMENTS = ["定制尺寸，见图纸 A-12，需供应商现场复尺", "特�
                "进口品牌，附参数表与报价单，交期 45 天", "异形加工，附 CAD 大样图"]
 # Invalid rows (about 2 %): why each one is invalid, in turn. Two of them are about the quantity,
 # so the edit can fix some rows by giving them a quantity.
-INVALID_KINDS = ["qty_zero", "no_head", "bad_department", "qty_text", "nonstandard_no_attachment"]
+INVALID_KINDS = ["qty_zero", "no_applicant", "bad_department", "qty_text", "nonstandard_no_attachment"]
 INVALID_EVERY = 50
 
 
 def make_row(rng: random.Random, index: int) -> tuple[dict[str, Any], str]:
     """One purchase request; returns (values by field name, invalid kind or '')."""
     dept = rng.choice(list(DEPARTMENTS))
-    applicants, head = DEPARTMENTS[dept]
+    applicants, _head = DEPARTMENTS[dept]   # heads sign off later, by code
     item, specs, unit = rng.choice(ITEMS)
     nonstandard = rng.random() < 0.05
     row: dict[str, Any] = {
@@ -81,7 +81,7 @@ def make_row(rng: random.Random, index: int) -> tuple[dict[str, Any], str]:
         "unit_price": round(rng.uniform(2, 3000), 2),
         "needed_by": dt.date(2026, 12, 1) + dt.timedelta(days=rng.randint(0, 150)),
         "item_type": "非常规" if nonstandard else "常规", "attachment": rng.choice(ATTACHMENTS) if nonstandard else "",
-        "remarks": rng.choice(REMARKS), "dept_head": head,
+        "remarks": rng.choice(REMARKS),
     }
     kind = ""
     if index % INVALID_EVERY == INVALID_EVERY // 3:
@@ -90,8 +90,8 @@ def make_row(rng: random.Random, index: int) -> tuple[dict[str, Any], str]:
             row["quantity"] = 0
         elif kind == "qty_text":
             row["quantity"] = rng.choice(["十个", "若干", "二十左右"])
-        elif kind == "no_head":
-            row["dept_head"] = ""
+        elif kind == "no_applicant":
+            row["applicant"] = ""
         elif kind == "bad_department":
             row["department"] = "市场部"
         else:

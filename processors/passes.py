@@ -61,7 +61,8 @@ def _identity_text(path: Path) -> str:
     return f"{ident.mtime_ns}:{ident.size}:{ident.inode}"
 
 
-def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = True) -> PassReport:
+def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = True,
+             follow_up: bool = True) -> PassReport:
     """Process the workspace's workbooks (or only `paths`, plus any with writes owed).
 
     With final=False a transient failure (a file still being saved) is reported as
@@ -80,9 +81,15 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
             if wanted is not None and path.resolve() not in wanted and file not in owed | dirty:
                 continue
             report.files.append(_one_file(ws, form, path, final=final, owed=file in owed | dirty))
-        run_timers(ws)
-        report.mail = deliver_due(ws)
+        if follow_up:
+            report.mail = follow_up_work(ws)
     return report
+
+
+def follow_up_work(ws: Workspace) -> DeliveryReport:
+    """After the sheets show their statuses: reminders now due, then the mail."""
+    run_timers(ws)
+    return deliver_due(ws)
 
 
 def _one_file(ws: Workspace, form: FormDef, path: Path, *, final: bool, owed: bool) -> FileReport:

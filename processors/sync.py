@@ -116,17 +116,24 @@ class FileSync:
         fps = [fingerprint(r.values, names) for r in snap.rows]
         snap.extra["fps"] = fps
         previous = self.store.row_view(self.file)
-        before = Counter(fp for fp, _, _ in previous)
-        remaining = Counter(before)
+        by_fp: dict[str, list[tuple[int, int, str, str]]] = {}
+        for rowid, fp, number, key, state in previous:
+            by_fp.setdefault(fp, []).append((rowid, number, key, state))
         dirty = self.store.dirty_records(self.file)  # news from outside the sheet (a bounced mail)
         changed: list[int] = []
+        moved: list[tuple[int, int]] = []
         for i, fp in enumerate(fps):
-            if remaining[fp] > 0 and not (dirty and cell_text(snap.rows[i].values.get("key")) in dirty):
-                remaining[fp] -= 1
+            row = snap.rows[i]
+            match = by_fp.get(fp)
+            if match and not (dirty and cell_text(row.values.get("key")) in dirty):
+                rowid, number, key, state = match.pop()
+                if number != row.number and state == INVALID and not key:  # status lists these by row
+                    moved.append((rowid, row.number))
             else:
                 changed.append(i)
+        gone = [entry[0] for entries in by_fp.values() for entry in entries]
         self.result.changed = len(changed)
-        if not changed and Counter(fps) == before:
+        if not changed and not gone and not moved:
             return self.result
         keys: dict[str, list[int]] = {}
         for i, row in enumerate(snap.rows):
@@ -141,21 +148,12 @@ class FileSync:
                 fp = fps[i]
                 occ = occurrences[fp]  # the n-th row with this exact content: how a keyless row is found again
                 occurrences[fp] += 1
-                if i not in changed_set:
-                    self.view.append((fp, row.number, cell_text(row.values.get("key")), "", ""))
-                    continue
-                self._row(row, fp, occ, keys)
-            self._carry_view_state(previous)
-            self.store.replace_row_view(self.file, self.view)
+                if i in changed_set:
+                    self._row(row, fp, occ, keys)
+            self.store.update_row_view(self.file, gone=gone, added=self.view, moved=moved)
             if dirty:
                 self.store.conn.execute("UPDATE records SET sheet_dirty = 0 WHERE file = ?", (self.file,))
         return self.result
-
-    def _carry_view_state(self, previous: list[tuple[str, str, str]]) -> None:
-        """Unchanged rows keep the state and message the view had for them."""
-        old = {fp: (state, message) for fp, state, message in previous}
-        self.view = [(fp, n, k, s or old.get(fp, ("", ""))[0], m or old.get(fp, ("", ""))[1])
-                     for fp, n, k, s, m in self.view]
 
     # -- one changed row ---------------------------------------------------------------------
     def _row(self, row: SheetRow, fp: str, occ: int, keys: dict[str, list[int]]) -> None:

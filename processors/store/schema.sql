@@ -17,11 +17,13 @@ CREATE TABLE IF NOT EXISTS records (
     notice        TEXT NOT NULL DEFAULT '',  -- news for the row from outside the sheet (a bounced mail …)
     route_version INTEGER NOT NULL DEFAULT 0, -- +1 each time the approval route (re)starts
     step_opened_at TEXT NOT NULL DEFAULT '',  -- when the step now awaited was opened (reminders count from it)
+    remind_at     TEXT NOT NULL DEFAULT '',   -- UTC: when the next reminder for that step is due ('' = none)
     sheet_dirty   INTEGER NOT NULL DEFAULT 0, -- 1: rewrite the row's system cells on the next pass
     UNIQUE (series, number)
 );
 CREATE INDEX IF NOT EXISTS records_form_state ON records (form, state);
 CREATE INDEX IF NOT EXISTS records_form_content ON records (form, content_hash);
+CREATE INDEX IF NOT EXISTS records_remind_at ON records (remind_at) WHERE remind_at != '';
 
 CREATE TABLE IF NOT EXISTS transitions (
     id          INTEGER PRIMARY KEY,

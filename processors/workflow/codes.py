@@ -31,7 +31,7 @@ def looks_like_code(text: str) -> bool:
 
 
 def hash_code(code: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(normalize(code).encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    return hashlib.scrypt(normalize(code).encode(), salt=salt, n=2**12, r=8, p=1, dklen=32)
 
 
 def new_hash(code: str) -> tuple[bytes, bytes]:

@@ -138,8 +138,12 @@ class Route:
         self.store.add_transition(record.id, at=at, from_state=record.state or None, to_state=state, actor=actor,
                                   reason=reason)
         opened = at if state.startswith(AWAITING) else ""
-        self.store.conn.execute("UPDATE records SET state = ?, step_opened_at = ?, updated_at = ?, notice = '' "
-                                "WHERE id = ?", (state, opened, at, record.id))
+        remind = ""
+        if opened:
+            first = self._now() + dt.timedelta(hours=self.cfg.approvals.remind_after_hours)
+            remind = first.astimezone(dt.UTC).isoformat(timespec="seconds")
+        self.store.conn.execute("UPDATE records SET state = ?, step_opened_at = ?, remind_at = ?, updated_at = ?, "
+                                "notice = '' WHERE id = ?", (state, opened, remind, at, record.id))
         record.state, record.step_opened_at, record.updated_at, record.notice = state, opened, at, ""
 
     def start(self, record: Record, actor: str, reason: str) -> None:
