@@ -86,8 +86,8 @@ STAGES: list[tuple[str, Any, str]] = [
     ("read", passes_mod, "read_snapshot"),
     ("decide", passes_mod.FileSync, "run"),
     ("changed rows", sync_mod.FileSync, "_row"),
-    ("view read", sync_mod.FileSync, "_carry_view_state"),
-    ("view write", db_mod.Store, "replace_row_view"),
+    ("view read", db_mod.Store, "row_view"),
+    ("view write", db_mod.Store, "update_row_view"),
     ("write back", passes_mod, "flush"),
     ("zip patch", writeback_mod, "patch_workbook"),
 ]
