@@ -153,6 +153,10 @@ def test_too_many_wrong_codes_void_the_step_codes(ws: Workspace) -> None:
     sign(book, 2, "dept_head", f"同意 {code}")
     run_pass(ws)
     assert "已作废" in book.cell(2, "message")
+    for wrong in ("ABCDEF", "ABCDEG", "ABCDEH", "ABCDEJ", "ABCDEK"):   # locked out a second time
+        sign(book, 2, "dept_head", f"同意 {wrong}")
+        run_pass(ws)
+    assert len(mails_to(ws.cfg.outbox_dir, WANG)) == 3                 # each lockout sends a new code
     sign(book, 2, "dept_head", f"同意 {mails_to(ws.cfg.outbox_dir, WANG)[-1].code}")
     run_pass(ws)
     assert book.cell(2, "status") == "待采购专员审核"
@@ -354,3 +358,31 @@ def test_approver_who_lost_the_role_cannot_use_their_code(make_workspace) -> Non
     run_pass(ws)
     assert "不是可签批的部门负责人" in book.cell(2, "message")
     assert book.cell(2, "status") == "待部门负责人签批"
+
+
+def test_step_only_for_non_standard_items(make_workspace) -> None:
+    """A workspace's own form: the purchasing review only for non-standard items (a `when` on a field)."""
+    from processors.resources import bundled_dir
+
+    ws = make_workspace()
+    text = (bundled_dir("forms") / "purchase_request.toml").read_text("utf-8").replace(
+        'column = "purchasing_review"\n', 'column = "purchasing_review"\nwhen = { field = "item_type", equals = '
+        '"nonstandard" }\n', 1)
+    (ws.root / "forms").mkdir(exist_ok=True)
+    (ws.root / "forms" / "purchase_request.toml").write_text(text, "utf-8")
+    ws.close()
+    ws = make_workspace()
+    book = Book(ws.cfg.sheets_dir / BOOK)
+    book.put_rows([good_row(), good_row(item="异形灯", item_type="非常规", attachment="定制，见图纸")])
+    run_pass(ws)
+    for row in (2, 3):
+        key = book.system(row)["key"]
+        code = next(m.code for m in mails_to(ws.cfg.outbox_dir, WANG) if key in m.subject)
+        sign(book, row, "dept_head", f"同意 {code}")
+    run_pass(ws)
+    assert book.cell(2, "status") == "已批准"          # standard: no purchasing review
+    assert book.cell(3, "status") == "待采购专员审核"  # non-standard: reviewed
+    sign(book, 2, "purchasing_review", "同意 ABCDEF")
+    run_pass(ws)
+    assert "本申请不需要「采购专员审核」" in book.cell(2, "message")
+    assert cell(book, 2, "purchasing_review") == ""

@@ -19,6 +19,7 @@ from ..forms.route_def import StepDef
 from ..store.db import Record
 from ..workspace import Workspace
 from . import codes as codelib
+from . import verify
 from .notify import approval_context, queue, summary
 from .signing import SignInput, parse
 
@@ -243,7 +244,7 @@ class Route:
                 out.restart = True  # the applicant cleared the rejection: resubmitted as it is
                 continue
             reason = self._why_not_now(record, step)
-            self._refuse(record, step, reason, typed, out, restore=shown)
+            self.refuse(record, step, reason, typed, out, restore=shown)
         return out
 
     def _why_not_now(self, record: Record, step: StepDef) -> str:
@@ -255,7 +256,7 @@ class Route:
             return "after_rejection"
         return "out_of_order" if awaited(record.state) else "route_done"
 
-    def _refuse(self, record: Record, step: StepDef, reason: str, typed: str, out: CellReview,
+    def refuse(self, record: Record, step: StepDef, reason: str, typed: str, out: CellReview,
                 restore: str | None = None, **params: object) -> None:
         waiting = awaited(record.state)
         wait_label = self.t.pick(self.form.step(waiting).label) if waiting else ""
@@ -284,73 +285,15 @@ class Route:
             return
         if entry.kind in ("stamp", "unreadable", "name"):
             reason = {"stamp": "forged_stamp", "unreadable": "unreadable", "name": "needs_code"}[entry.kind]
-            self._refuse(record, step, reason, typed, out, restore="" if entry.kind == "stamp" else None)
+            self.refuse(record, step, reason, typed, out, restore="" if entry.kind == "stamp" else None)
             return
         if entry.kind == "reject" and not entry.reason:
-            self._refuse(record, step, "reject_needs_reason", typed, out)
+            self.refuse(record, step, "reject_needs_reason", typed, out)
             return
-        signer = self._check_code(record, step, entry, typed, out) if self.cfg.approvals.codes \
-            else self._check_name(record, step, entry, typed, out)
+        check = verify.check_code if self.cfg.approvals.codes else verify.check_name
+        signer = check(self, record, step, entry, typed, out)
         if signer is not None:
             self._sign(record, step, entry, signer[0], signer[1], out)
-
-    def _check_name(self, record: Record, step: StepDef, entry: SignInput, typed: str,
-                    out: CellReview) -> tuple[Person, Person | None] | None:
-        """Codes off: the sheet's permissions vouch for who typed; the name must still be allowed to sign."""
-        allowed = self.approvers(step, record.data, self._now().date())
-        for signer, behalf in allowed:
-            if signer.answers_to(entry.name):
-                return signer, behalf
-        person = self.cfg.find_person(entry.name)
-        applicant = self.applicant(record.data)
-        reason = "self_approval" if person is not None and person == applicant else \
-            "no_role" if person is not None else "unknown_person"
-        self._refuse(record, step, reason, typed, out, role=self.t(f"roles.{step.role}"),
-                     names="、".join(p.name for p, _ in allowed) or "-")
-        return None
-
-    def _check_code(self, record: Record, step: StepDef, entry: SignInput, typed: str,
-                    out: CellReview) -> tuple[Person, Person | None] | None:
-        rows = list(self.store.conn.execute("SELECT * FROM codes WHERE record_id = ? AND step = ? ORDER BY id DESC",
-                                            (record.id, step.name)))
-        match = next((r for r in rows if codelib.matches(entry.code, r["salt"], r["hash"])), None)
-        now = self._now()
-        if match is None:
-            wrong = self.store.conn.execute(  # wrong tries since the codes were last voided for too many
-                "SELECT count(*) FROM refusals WHERE record_id = ?1 AND step = ?2 AND version = ?3 AND "
-                "reason = 'wrong_code' AND id > coalesce((SELECT max(id) FROM refusals WHERE record_id = ?1 AND "
-                "step = ?2 AND version = ?3 AND reason = 'too_many_wrong'), 0)",
-                (record.id, step.name, record.route_version)).fetchone()[0] + 1
-            if wrong >= self.cfg.approvals.max_attempts:
-                self.void_codes(record, step.name)
-                self._refuse(record, step, "too_many_wrong", typed, out, restore="")
-                self.open_step(record, step, event=f"retry{wrong}")
-            else:
-                self._refuse(record, step, "wrong_code", typed, out, left=self.cfg.approvals.max_attempts - wrong)
-            return None
-        if match["used_at"]:
-            self._refuse(record, step, "reused_code", typed, out)
-        elif match["version"] != record.route_version or match["content_hash"] != record.content_hash:
-            self._refuse(record, step, "other_content", typed, out)
-        elif match["voided_at"]:
-            self._refuse(record, step, "voided_code", typed, out)
-        elif match["expires_at"] < now.isoformat(timespec="seconds"):
-            self._refuse(record, step, "expired_code", typed, out)
-            signer, behalf = self.cfg.person(match["person"]), self.cfg.person(match["on_behalf_of"])
-            if signer is not None:
-                n = len(rows)
-                self.send_code(record, step, signer, behalf, event=f"renew{n}")
-        else:
-            signer, behalf = self.cfg.person(match["person"]), self.cfg.person(match["on_behalf_of"])
-            allowed = {p.id for p, _ in self.approvers(step, record.data, now.date())}
-            if signer is None or signer.id not in allowed:
-                self._refuse(record, step, "no_role", typed, out, role=self.t(f"roles.{step.role}"),
-                             names="-")
-                return None
-            self.store.conn.execute("UPDATE codes SET used_at = ? WHERE id = ?",
-                                    (now.isoformat(timespec="seconds"), match["id"]))
-            return signer, behalf
-        return None
 
     def _sign(self, record: Record, step: StepDef, entry: SignInput, signer: Person, behalf: Person | None,
               out: CellReview) -> None:
