@@ -48,7 +48,10 @@ def check_code(self: Route, record: Record, step: StepDef, entry: SignInput, typ
         if wrong >= self.cfg.approvals.max_attempts:
             self.void_codes(record, step.name)
             self.refuse(record, step, "too_many_wrong", typed, out, restore="")
-            self.open_step(record, step, event=f"retry{wrong}")
+            lockouts = self.store.conn.execute(  # a key per lockout, so each one sends its own new code
+                "SELECT count(*) FROM refusals WHERE record_id = ? AND step = ? AND reason = 'too_many_wrong'",
+                (record.id, step.name)).fetchone()[0]
+            self.open_step(record, step, event=f"retry{lockouts}")
         else:
             self.refuse(record, step, "wrong_code", typed, out, left=self.cfg.approvals.max_attempts - wrong)
         return None
@@ -58,7 +61,7 @@ def check_code(self: Route, record: Record, step: StepDef, entry: SignInput, typ
         self.refuse(record, step, "other_content", typed, out)
     elif match["voided_at"]:
         self.refuse(record, step, "voided_code", typed, out)
-    elif match["expires_at"] < now.isoformat(timespec="seconds"):
+    elif dt.datetime.fromisoformat(match["expires_at"]) < now:
         self.refuse(record, step, "expired_code", typed, out)
         signer, behalf = self.cfg.person(match["person"]), self.cfg.person(match["on_behalf_of"])
         if signer is not None:
