@@ -6,6 +6,7 @@ refusal, with its reason, in the row's review and the refusals table.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from ..config import Person
