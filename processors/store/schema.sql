@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_form_state ON records (form, state);
 CREATE INDEX IF NOT EXISTS records_form_content ON records (form, content_hash);
 CREATE INDEX IF NOT EXISTS records_remind_at ON records (remind_at) WHERE remind_at != '';
+CREATE INDEX IF NOT EXISTS records_dirty ON records (file) WHERE sheet_dirty = 1;
 
 CREATE TABLE IF NOT EXISTS transitions (
     id          INTEGER PRIMARY KEY,
