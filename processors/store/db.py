@@ -245,10 +245,6 @@ class Store:
             return list(self.conn.execute("SELECT * FROM file_status WHERE file = ?", (file,)))
         return list(self.conn.execute("SELECT * FROM file_status ORDER BY file"))
 
-    def forget_file(self, file: str) -> None:
-        for table in ("file_status", "row_view", "pending_writes"):
-            self.conn.execute(f"DELETE FROM {table} WHERE file = ?", (file,))
-
 
 def _record(row: sqlite3.Row) -> Record:
     return Record(id=row["id"], form=row["form"], key=row["key"], state=row["state"], data=json.loads(row["data"]),
