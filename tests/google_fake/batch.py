@@ -1,0 +1,225 @@
+"""spreadsheets.batchUpdate: the request kinds the fake implements, applied all-or-nothing."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .a1 import Box
+from .constants import DEFAULT_COLS, DEFAULT_ROWS, USER_EMAIL
+from .errors import GoogleError
+from .state import Book, Sheet
+
+if TYPE_CHECKING:
+    from .server import FakeGoogle
+
+
+def _grid_box(book: Book, grid: Mapping[str, Any], where: str) -> tuple[Sheet, Box]:
+    sheet = book.sheet_by_id(int(grid.get("sheetId", 0)))
+    if sheet is None:
+        raise GoogleError(400, f"Invalid {where}: No grid with id: {grid.get('sheetId', 0)}")
+    return sheet, Box(grid.get("startRowIndex", 0), grid.get("startColumnIndex", 0),
+                      grid.get("endRowIndex"), grid.get("endColumnIndex")).clip(sheet.row_count, sheet.column_count)
+
+
+def _cells(box: Box) -> Iterator[tuple[int, int]]:
+    assert box.r1 is not None and box.c1 is not None
+    for r in range(box.r0, box.r1):
+        for c in range(box.c0, box.c1):
+            yield r, c
+
+
+def _field_names(fields: str) -> set[str]:
+    """Top-level names in a field mask: ``userEnteredValue,note`` or ``userEnteredFormat(backgroundColor)``."""
+    return {re.split(r"[./(]", f.strip(), maxsplit=1)[0] for f in re.sub(r"\([^)]*\)", "", fields).split(",")}
+
+
+def _apply_cell(sheet: Sheet, r: int, c: int, data: Mapping[str, Any], names: set[str]) -> None:
+    everything = "*" in names
+    if everything or "note" in names:
+        if data.get("note"):
+            sheet.notes[(r, c)] = data["note"]
+        else:
+            sheet.notes.pop((r, c), None)
+    if everything or "dataValidation" in names:
+        if data.get("dataValidation"):
+            sheet.validation[(r, c)] = data["dataValidation"]
+        else:
+            sheet.validation.pop((r, c), None)
+    if everything or "userEnteredValue" in names:
+        uev = data.get("userEnteredValue") or {}
+        value = next(iter(uev.values()), "") if uev else ""
+        sheet.put(r, c, value)
+    # userEnteredFormat and the rest are accepted and dropped: the fake has no formats
+
+
+def _add_sheet(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str) -> dict[str, Any]:
+    props = req.get("properties", {})
+    title = props.get("title") or f"Sheet{len(book.sheets) + 1}"
+    if any(s.title == title for s in book.sheets):
+        raise GoogleError(400, f'Invalid {where}: A sheet with the name "{title}" already exists. '
+                               "Please enter another name.")
+    grid = props.get("gridProperties", {})
+    fake._next_sheet += 1
+    index = min(props.get("index", len(book.sheets)), len(book.sheets))
+    sheet = Sheet(props.get("sheetId", fake._next_sheet), title, index,
+                  grid.get("rowCount", DEFAULT_ROWS), grid.get("columnCount", DEFAULT_COLS))
+    book.sheets.insert(index, sheet)
+    for i, s in enumerate(book.sheets):
+        s.index = i
+    return {"addSheet": {"properties": sheet.properties()}}
+
+
+def _update_sheet_properties(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str) -> dict[str, Any]:
+    props = req.get("properties", {})
+    sheet = book.sheet_by_id(int(props.get("sheetId", 0)))
+    if sheet is None:
+        raise GoogleError(400, f"Invalid {where}: No grid with id: {props.get('sheetId', 0)}")
+    fields = {f.strip().replace("/", ".") for f in req.get("fields", "").split(",") if f.strip()}
+    if not fields:
+        raise GoogleError(400, f"Invalid {where}: At least one field must be updated, but none were specified.")
+    grid = props.get("gridProperties", {})
+    for f in fields:
+        if f == "title":
+            if any(s.title == props["title"] and s is not sheet for s in book.sheets):
+                raise GoogleError(400, f'Invalid {where}: A sheet with the name "{props["title"]}" already exists.')
+            sheet.title = props["title"]
+        elif f == "gridProperties.rowCount":
+            sheet.row_count = grid["rowCount"]
+        elif f == "gridProperties.columnCount":
+            sheet.column_count = grid["columnCount"]
+        elif f == "index":
+            book.sheets.remove(sheet)
+            book.sheets.insert(min(props["index"], len(book.sheets)), sheet)
+            for i, s in enumerate(book.sheets):
+                s.index = i
+        else:
+            raise GoogleError(400, f"fake: updateSheetProperties field {f!r} is not implemented")
+    return {}
+
+
+def _add_protected_range(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str) -> dict[str, Any]:
+    pr = copy.deepcopy(dict(req.get("protectedRange", {})))
+    grid = pr.get("range")
+    if grid is None:
+        raise GoogleError(400, f"Invalid {where}: fake supports only range-based protected ranges")
+    sheet, _ = _grid_box(book, grid, where)
+    grid.setdefault("sheetId", sheet.sheet_id)
+    fake._next_protected += 1
+    pr["protectedRangeId"] = fake._next_protected
+    pr["requestingUserCanEdit"] = True
+    if not pr.get("warningOnly"):
+        editors = pr.setdefault("editors", {})
+        users = editors.setdefault("users", [])
+        if USER_EMAIL not in users:           # Google always keeps the requester as an editor
+            users.append(USER_EMAIL)
+    sheet.protected.append(pr)
+    return {"addProtectedRange": {"protectedRange": copy.deepcopy(pr)}}
+
+
+def _find_protected(book: Book, pid: Any, where: str) -> tuple[Sheet, dict[str, Any]]:
+    for s in book.sheets:
+        for pr in s.protected:
+            if pr["protectedRangeId"] == pid:
+                return s, pr
+    raise GoogleError(400, f"Invalid {where}: No protected range with id: {pid}")
+
+
+def _update_protected_range(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str) -> dict[str, Any]:
+    new = req.get("protectedRange", {})
+    _, pr = _find_protected(book, new.get("protectedRangeId"), where)
+    for name in _field_names(req.get("fields", "")):
+        if name == "*":
+            pr.update({k: v for k, v in new.items() if k != "protectedRangeId"})
+        elif name in new:
+            pr[name] = copy.deepcopy(new[name])
+        else:
+            pr.pop(name, None)
+    return {}
+
+
+def _delete_protected_range(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str) -> dict[str, Any]:
+    sheet, pr = _find_protected(book, req.get("protectedRangeId"), where)
+    sheet.protected.remove(pr)
+    return {}
+
+
+def _set_data_validation(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str) -> dict[str, Any]:
+    sheet, box = _grid_box(book, req.get("range", {}), where)
+    for rc in _cells(box):
+        if req.get("rule"):
+            sheet.validation[rc] = copy.deepcopy(req["rule"])
+        else:
+            sheet.validation.pop(rc, None)          # no rule clears validation, per the reference
+    return {}
+
+
+def _update_cells(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str) -> dict[str, Any]:
+    if "fields" not in req:
+        raise GoogleError(400, f"Invalid {where}: fields is required")
+    names = _field_names(req["fields"])
+    rows = req.get("rows", [])
+    if "start" in req:
+        start = req["start"]
+        sheet, _ = _grid_box(book, {"sheetId": start.get("sheetId", 0)}, where)
+        r0, c0 = start.get("rowIndex", 0), start.get("columnIndex", 0)
+        targets = [(r0 + i, c0 + j, cell) for i, row in enumerate(rows) for j, cell in enumerate(row.get("values", []))]
+    else:
+        sheet, box = _grid_box(book, req.get("range", {}), where)
+        targets = []
+        for r, c in _cells(box):           # cells of the range not covered by rows are cleared for those fields
+            i, j = r - box.r0, c - box.c0
+            row_cells = rows[i].get("values", []) if i < len(rows) else []
+            targets.append((r, c, row_cells[j] if j < len(row_cells) else {}))
+    for r, c, cell in targets:
+        if r >= sheet.row_count or c >= sheet.column_count:
+            raise GoogleError(400, f"Invalid {where}: Range exceeds grid limits.")
+        _apply_cell(sheet, r, c, cell, names)
+    return {}
+
+
+def _repeat_cell(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str) -> dict[str, Any]:
+    sheet, box = _grid_box(book, req.get("range", {}), where)
+    names = _field_names(req.get("fields", ""))
+    for r, c in _cells(box):
+        _apply_cell(sheet, r, c, req.get("cell", {}), names)
+    return {}
+
+
+BATCH_REQUESTS = {
+    "addSheet": _add_sheet,
+    "updateSheetProperties": _update_sheet_properties,
+    "addProtectedRange": _add_protected_range,
+    "updateProtectedRange": _update_protected_range,
+    "deleteProtectedRange": _delete_protected_range,
+    "setDataValidation": _set_data_validation,
+    "updateCells": _update_cells,
+    "repeatCell": _repeat_cell,
+}
+
+
+def _spreadsheets_batch_update(fake: FakeGoogle, sid: str, query: dict[str, list[str]], body: Any) -> dict[str, Any]:
+    book = fake._book(sid)
+    requests_ = (body or {}).get("requests", [])
+    before = copy.deepcopy(book.sheets)
+    next_ids = (fake._next_sheet, fake._next_protected)
+    try:
+        replies = []
+        for i, req in enumerate(requests_):
+            if len(req) != 1:
+                raise GoogleError(400, f"Invalid requests[{i}]: exactly one kind of request must be set")
+            (name, payload), = req.items()
+            handler = BATCH_REQUESTS.get(name)
+            if handler is None:
+                raise GoogleError(400, f'Invalid JSON payload received. Unknown name "{name}" at \'requests[{i}]\': '
+                                       f"Cannot find field. (fake implements: {', '.join(BATCH_REQUESTS)})")
+            replies.append(handler(book, fake, payload, f"requests[{i}].{name}"))
+    except GoogleError:
+        book.sheets = before
+        fake._next_sheet, fake._next_protected = next_ids
+        raise
+    if requests_:
+        book.touch()
+    return {"spreadsheetId": sid, "replies": replies}

@@ -1,0 +1,112 @@
+"""The in-memory state: spreadsheets, their tabs' values, notes, validation and protected ranges, and Drive metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .a1 import Box, parse_cells, quote_sheet, split_sheet
+from .constants import DEFAULT_COLS, DEFAULT_ROWS, Cell, Rows
+from .errors import GoogleError
+
+
+def _now() -> str:
+    """RFC 3339 with milliseconds and Z, the way Drive writes modifiedTime."""
+    now = dt.datetime.now(dt.UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def _is_empty(v: Cell) -> bool:
+    return v is None or v == ""
+
+
+@dataclass
+class Sheet:
+    """One tab: its properties plus the cell-level things the backend reads or writes."""
+
+    sheet_id: int
+    title: str
+    index: int
+    row_count: int = DEFAULT_ROWS
+    column_count: int = DEFAULT_COLS
+    values: Rows = field(default_factory=list)
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)
+    validation: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    protected: list[dict[str, Any]] = field(default_factory=list)
+
+    def properties(self) -> dict[str, Any]:
+        return {"sheetId": self.sheet_id, "title": self.title, "index": self.index, "sheetType": "GRID",
+                "gridProperties": {"rowCount": self.row_count, "columnCount": self.column_count}}
+
+    def get(self, r: int, c: int) -> Cell:
+        if r < len(self.values) and c < len(self.values[r]):
+            return self.values[r][c]
+        return ""
+
+    def put(self, r: int, c: int, v: Cell) -> None:
+        while len(self.values) <= r:
+            self.values.append([])
+        row = self.values[r]
+        while len(row) <= c:
+            row.append("")
+        row[c] = "" if v is None else v
+
+    def trimmed(self) -> Rows:
+        """Stored values with trailing empty cells and rows dropped, the form Google hands back."""
+        return _trim([list(row) for row in self.values])
+
+
+def _trim(rows: Rows) -> Rows:
+    out = []
+    for row in rows:
+        while row and _is_empty(row[-1]):
+            row.pop()
+        out.append(row)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+@dataclass
+class Book:
+    """One spreadsheet file: Sheets content plus the Drive metadata that changes with it."""
+
+    spreadsheet_id: str
+    title: str
+    sheets: list[Sheet]
+    locale: str = "zh_CN"
+    time_zone: str = "Asia/Shanghai"
+    version: int = 1
+    created: str = field(default_factory=_now)
+    modified: str = field(default_factory=_now)
+
+    def sheet_by_title(self, title: str) -> Sheet:
+        for s in self.sheets:
+            if s.title == title:
+                return s
+        raise GoogleError(400, f"Unable to parse range: {quote_sheet(title)}")
+
+    def sheet_by_id(self, sheet_id: int) -> Sheet | None:
+        return next((s for s in self.sheets if s.sheet_id == sheet_id), None)
+
+    def touch(self) -> None:
+        """Every change bumps Drive's version and modifiedTime, which is what change detection keys on."""
+        self.version += 1
+        self.modified = _now()
+
+    def resolve(self, a1: str) -> tuple[Sheet, Box]:
+        """A1 range -> (tab, box).  A bare name is a whole tab; bare cells mean the first tab, as in Google."""
+        name, cells = split_sheet(a1)
+        if name is None:
+            assert cells is not None
+            if any(s.title == cells for s in self.sheets):
+                name, cells = cells, None
+            else:
+                return self.sheets[0], parse_cells(cells, a1)
+        sheet = next((s for s in self.sheets if s.title == name), None)
+        if sheet is None:
+            raise GoogleError(400, f"Unable to parse range: {a1}")
+        if cells is None:
+            return sheet, Box(0, 0, None, None)
+        return sheet, parse_cells(cells, a1)
