@@ -56,11 +56,6 @@ class PassReport:
         return [f.path for f in self.files if f.transient]
 
 
-def _identity_text(path: Path) -> str:
-    ident = FileIdentity.of(path)
-    return f"{ident.mtime_ns}:{ident.size}:{ident.inode}"
-
-
 def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = True,
              follow_up: bool = True) -> PassReport:
     """Process the workspace's workbooks (or only `paths`, plus any with writes owed).
@@ -102,7 +97,8 @@ def _one_file(ws: Workspace, form: FormDef, path: Path, *, final: bool, owed: bo
         _problem(ws, rep, form, now, final=True)
         return rep
     previous = store.file_status(file)
-    if not owed and previous and previous[0]["state"] == "ok" and previous[0]["identity"] == _identity_text(path):
+    unchanged = previous and previous[0]["state"] == "ok" and previous[0]["identity"] == FileIdentity.of(path).text()
+    if not owed and unchanged:
         rep.skipped = True
         return rep
     for attempt in range(3):
@@ -133,7 +129,7 @@ def _one_file(ws: Workspace, form: FormDef, path: Path, *, final: bool, owed: bo
                                   identity="")
         else:
             ident = fl.identity or snap.identity
-            store.set_file_status(file, form.id, "ok", now, identity=f"{ident.mtime_ns}:{ident.size}:{ident.inode}")
+            store.set_file_status(file, form.id, "ok", now, identity=ident.text())
     _log_file(ws, rep, fl.stale)
     return rep
 

@@ -70,13 +70,6 @@ class Workspace:
             out.extend((form, p) for p in matches)
         return out
 
-    def form_for(self, path: Path) -> FormDef | None:
-        resolved = path.resolve()
-        for form, candidate in self.form_files():
-            if candidate.resolve() == resolved:
-                return form
-        return None
-
     @contextmanager
     def exclusive(self, timeout: float = 60.0) -> Iterator[None]:
         """One pass at a time per workspace, across processes (a cron `run` beside `watch`)."""

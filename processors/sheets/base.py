@@ -19,6 +19,10 @@ class FileIdentity:
         st = path.stat()
         return cls(st.st_mtime_ns, st.st_size, st.st_ino)
 
+    def text(self) -> str:
+        """How the store keeps it, to skip reading a file that is as we left it."""
+        return f"{self.mtime_ns}:{self.size}:{self.inode}"
+
 
 @dataclass
 class SheetRow:
