@@ -71,7 +71,8 @@ def render_problems(form: FormDef, problems: list[Problem], t: Translator, cfg: 
             params["role"] = t(f"roles.{params['role']}") if params["role"] else ""
         key = problem.code if "." in problem.code else f"field.{problem.code}"
         parts.append(t(key, **params).strip())
-    return t("row.join").join(parts)
+    # Each message is a sentence; joined, only the last keeps its full stop ("…改正；…" not "…改正。；…").
+    return t("row.join").join([p.rstrip("。.") for p in parts[:-1]] + parts[-1:])
 
 
 def summary_values(values: dict[str, Any]) -> dict[str, str]:
