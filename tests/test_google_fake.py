@@ -6,16 +6,20 @@ so what passes here is what the backend will see.
 
 from __future__ import annotations
 
+import json
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import gspread
 import pytest
 import requests
-from google_fake import TOKEN, USER_EMAIL, FakeGoogle, client_for
+from google.auth import crypt, jwt
+from google_fake import PERSON_EMAIL, TOKEN, USER_EMAIL, FakeGoogle, client_for, redirect
 from gspread.http_client import BackOffHTTPClient
-from gspread.utils import ValueRenderOption
+from gspread.utils import DateTimeOption, ValueRenderOption
 
 SHEET = "采购申请"
 OTHER = "It's"
@@ -359,3 +363,275 @@ def test_unrouted_request_is_404_and_counted_as_unknown(fake: FakeGoogle, sid: s
         client.open_by_key(sid).values_clear(f"'{SHEET}'!A1")     # values:clear is outside the fake's subset
     assert err.value.code == 404
     assert fake.counts()[("POST", "unknown")] == 1
+
+
+# ------------------------------------------------------------------------------------------ read options
+
+@pytest.mark.parametrize("option", [DateTimeOption.serial_number, DateTimeOption.formatted_string])
+def test_date_time_render_option_is_accepted(fake: FakeGoogle, sid: str, client: gspread.Client,
+                                             option: str) -> None:
+    ws = client.open_by_key(sid).worksheet(SHEET)
+    assert ws.get("A2:C2", date_time_render_option=option) == [["李强", "工程部", "10"]]
+    assert ws.batch_get(["A2:B2", "C2"], value_render_option=ValueRenderOption.unformatted,
+                        date_time_render_option=option) == [[["李强", "工程部"]], [[10]]]
+
+
+@pytest.mark.parametrize(("param", "value", "field"), [
+    ("dateTimeRenderOption", "FORMATTED_VALUE", "date_time_render_option"),
+    ("valueRenderOption", "SERIAL_NUMBER", "value_render_option"),
+])
+def test_misspelt_render_options_are_400(sid: str, client: gspread.Client, param: str, value: str,
+                                         field: str) -> None:
+    spreadsheet = client.open_by_key(sid)
+    for read in (lambda: spreadsheet.values_get("A1", params={param: value}),
+                 lambda: spreadsheet.values_batch_get(["A1"], params={param: value})):
+        with pytest.raises(gspread.exceptions.APIError) as err:
+            read()
+        assert err.value.code == 400 and f"Invalid value at '{field}'" in err.value.error["message"]
+
+
+# ------------------------------------------------------------------------------------------ who changed it last
+
+def drive_get(client: gspread.Client, sid: str, fields: str) -> dict[str, Any]:
+    return client.http_client.request("get", DRIVE + sid, params={"fields": fields}).json()
+
+
+def last_change(client: gspread.Client, sid: str) -> tuple[int, bool]:
+    meta = drive_get(client, sid, "version,modifiedTime,lastModifyingUser(me)")
+    assert set(meta) == {"version", "modifiedTime", "lastModifyingUser"}
+    return int(meta["version"]), meta["lastModifyingUser"]["me"]
+
+
+API_WRITES: dict[str, Callable[[gspread.Spreadsheet], Any]] = {
+    "values.update": lambda book: book.worksheet(OTHER).update([["x"]], "A1"),
+    "values.batchUpdate": lambda book: book.values_batch_update(
+        {"valueInputOption": "RAW", "data": [{"range": "'It''s'!A1", "values": [["x"]]}]}),
+    "spreadsheets.batchUpdate": lambda book: book.worksheet(OTHER).update_note("A1", "n"),
+}
+PERSON_EDITS: dict[str, Callable[[FakeGoogle, str], None]] = {
+    "set_values": lambda fake, sid: fake.set_values(sid, OTHER, [["y"]]),
+    "insert_rows": lambda fake, sid: fake.insert_rows(sid, OTHER, 2, [["new"]]),
+    "delete_rows": lambda fake, sid: fake.delete_rows(sid, OTHER, 2),
+    "sort_rows": lambda fake, sid: fake.sort_rows(sid, OTHER, 1, key="A", reverse=True),
+}
+
+
+@pytest.mark.parametrize("write", API_WRITES)
+@pytest.mark.parametrize("edit", PERSON_EDITS)
+def test_last_modifying_user_is_me_after_api_writes_only(fake: FakeGoogle, sid: str, client: gspread.Client,
+                                                         write: str, edit: str) -> None:
+    spreadsheet = client.open_by_key(sid)
+    version, me = last_change(client, sid)
+    assert not me                                  # a new file was made by a person
+    API_WRITES[write](spreadsheet)
+    assert last_change(client, sid) == (version + 1, True)
+    PERSON_EDITS[edit](fake, sid)
+    assert last_change(client, sid) == (version + 2, False)
+    with pytest.raises(gspread.exceptions.APIError):             # a rejected write changes nothing, author included
+        spreadsheet.values_update("'It''s'!A1:A1", params={"valueInputOption": "RAW"}, body={"values": [[1], [2]]})
+    assert last_change(client, sid) == (version + 2, False)
+
+
+def test_last_modifying_user_resource_and_helper(fake: FakeGoogle, sid: str, client: gspread.Client) -> None:
+    assert drive_get(client, sid, "lastModifyingUser") == {"lastModifyingUser": {
+        "kind": "drive#user", "displayName": "staff", "emailAddress": PERSON_EMAIL, "me": False}}
+    client.open_by_key(sid).worksheet(SHEET).update([["x"]], "H1")
+    assert drive_get(client, sid, "lastModifyingUser") == {"lastModifyingUser": {
+        "kind": "drive#user", "displayName": USER_EMAIL.split("@")[0], "emailAddress": USER_EMAIL, "me": True}}
+    fake.set_values(sid, SHEET, [["y"]], "H1", by="boss@example.com")
+    assert fake.drive_file(sid)["lastModifyingUser"]["emailAddress"] == "boss@example.com"
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ("lastModifyingUser/me", {"lastModifyingUser": {"me": False}}),
+    ("lastModifyingUser(me,emailAddress)", {"lastModifyingUser": {"me": False, "emailAddress": PERSON_EMAIL}}),
+    (" version , lastModifyingUser( me ) ", {"version": "1", "lastModifyingUser": {"me": False}}),
+    ("lastModifyingUser(me),lastModifyingUser/emailAddress",
+     {"lastModifyingUser": {"me": False, "emailAddress": PERSON_EMAIL}}),
+    ("lastModifyingUser(*)", {"lastModifyingUser": {"kind": "drive#user", "displayName": "staff",
+                                                    "emailAddress": PERSON_EMAIL, "me": False}}),
+])
+def test_drive_nested_field_selection(sid: str, client: gspread.Client, fields: str,
+                                      expected: dict[str, Any]) -> None:
+    assert drive_get(client, sid, fields) == expected
+
+
+def test_drive_star_selects_every_field(fake: FakeGoogle, sid: str, client: gspread.Client) -> None:
+    assert drive_get(client, sid, "*") == fake.drive_file(sid)
+    assert set(fake.drive_file(sid)) == {"kind", "id", "name", "mimeType", "version", "createdTime", "modifiedTime",
+                                         "lastModifyingUser"}
+
+
+@pytest.mark.parametrize("fields", ["lastModifyingUser(nope)", "version(me)", "lastModifyingUser(me",
+                                    "version,,name", "owners", "lastModifyingUser/me)", "name/"])
+def test_drive_bad_field_selection_is_400(sid: str, client: gspread.Client, fields: str) -> None:
+    with pytest.raises(gspread.exceptions.APIError) as err:
+        drive_get(client, sid, fields)
+    assert err.value.code == 400 and err.value.error["errors"][0]["reason"] == "invalidParameter"
+
+
+# ------------------------------------------------------------------------------------------ rows moved by a person
+
+def test_insert_rows_shifts_values_notes_validation_and_protection(fake: FakeGoogle, sid: str,
+                                                                   client: gspread.Client) -> None:
+    spreadsheet = client.open_by_key(sid)
+    spreadsheet.batch_update({"requests": [
+        {"updateCells": {"range": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 2,
+                                   "startColumnIndex": 2, "endColumnIndex": 3},
+                         "rows": [{"values": [{"note": "李强的数量"}]}], "fields": "note"}},
+        {"setDataValidation": {"range": {"sheetId": 0, "startRowIndex": 4, "endRowIndex": 5,
+                                         "startColumnIndex": 4, "endColumnIndex": 5},
+                               "rule": {"condition": {"type": "BOOLEAN"}}}},
+        {"addProtectedRange": {"protectedRange": {"range": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 3}}}},
+    ]})
+    version = int(fake.drive_file(sid)["version"])
+    fake.insert_rows(sid, SHEET, 2, [["赵六", "财务部", 2, 9.9], ["钱七"]])
+    assert fake.values(sid, SHEET) == [PURCHASES[0], ["赵六", "财务部", 2, 9.9], ["钱七"], *PURCHASES[1:]]
+    assert fake.notes(sid, SHEET) == {"C4": "李强的数量"}
+    assert list(fake.validation(sid, SHEET)) == ["E7"]
+    grid = fake.protected_ranges(sid, SHEET)[0]["range"]
+    assert (grid["startRowIndex"], grid["endRowIndex"]) == (3, 5)
+    assert int(fake.drive_file(sid)["version"]) == version + 1
+
+    ws = spreadsheet.worksheet(SHEET)            # what gspread sees: a taller grid, the old rows two further down
+    assert ws.row_count == 1002
+    assert ws.get("A2:A4") == [["赵六"], ["钱七"], ["李强"]]
+    assert ws.get_note("C4") == "李强的数量"
+    fake.insert_rows(sid, SHEET, 1003, [["末行"]])          # row_count + 1 appends
+    assert fake.values(sid, SHEET)[-1] == ["末行"] and len(fake.values(sid, SHEET)) == 1003
+    with pytest.raises(ValueError, match="outside"):
+        fake.insert_rows(sid, SHEET, 1005, [["x"]])
+
+
+def test_delete_rows_drops_their_notes_and_moves_the_rest_up(fake: FakeGoogle, sid: str,
+                                                             client: gspread.Client) -> None:
+    ws = client.open_by_key(sid).worksheet(SHEET)
+    ws.update_note("A2", "删掉")
+    ws.update_note("A5", "留下")
+    ws.spreadsheet.batch_update({"requests": [
+        {"addProtectedRange": {"protectedRange": {"range": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 3}}}},
+        {"addProtectedRange": {"protectedRange": {"range": {"sheetId": 0, "startRowIndex": 4, "endRowIndex": 5}}}},
+    ]})
+    fake.delete_rows(sid, SHEET, 2, count=2)
+    assert fake.values(sid, SHEET) == [PURCHASES[0], [], PURCHASES[4]]
+    assert fake.notes(sid, SHEET) == {"A3": "留下"}
+    assert [(p["range"]["startRowIndex"], p["range"]["endRowIndex"]) for p in fake.protected_ranges(sid, SHEET)] \
+        == [(2, 3)]                                   # the first range's rows are gone, so is it
+    assert client.open_by_key(sid).worksheet(SHEET).row_count == 998
+    with pytest.raises(ValueError, match="not all inside"):
+        fake.delete_rows(sid, SHEET, 998, count=2)
+
+
+def test_sort_rows_keeps_header_moves_whole_rows_and_puts_blanks_last(fake: FakeGoogle, client: gspread.Client) -> None:
+    rows = [["名字", "部门", "数量"], ["c", "B组", 3], ["a", "", 10], ["b", "A组", 2], [], ["d", "A组", 1]]
+    sid = fake.create_spreadsheet("排序", {"S": rows})
+    ws = client.open_by_key(sid).worksheet("S")
+    ws.update_note("A2", "c 的备注")
+    fake.sort_rows(sid, "S", 2, key="B")
+    assert fake.values(sid, "S") == [rows[0], ["b", "A组", 2], ["d", "A组", 1], ["c", "B组", 3], ["a", "", 10]]
+    assert fake.notes(sid, "S") == {"A4": "c 的备注"}        # the note travelled with its row
+    assert ws.get_note("A4") == "c 的备注"
+    fake.sort_rows(sid, "S", 2, key="C", reverse=True)        # as text: "3" > "2" > "10" > "1"
+    assert [r[0] for r in fake.values(sid, "S")[1:]] == ["c", "b", "a", "d"]
+    fake.sort_rows(sid, "S", 2, key=lambda row: row[2], reverse=True)   # by the stored number
+    assert [r[0] for r in fake.values(sid, "S")[1:]] == ["a", "c", "b", "d"]
+    assert fake.notes(sid, "S") == {"A3": "c 的备注"}
+    assert ws.get_all_values()[0] == ["名字", "部门", "数量"]
+
+
+# ------------------------------------------------------------------------------------------ service-account login
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy in the environment must not catch google-auth's token POST to 127.0.0.1, which nothing redirects."""
+    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")         # a dead proxy: any request sent there fails
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
+
+
+def test_gspread_service_account_logs_in_through_token_endpoint(fake: FakeGoogle, sid: str, tmp_path: Path,
+                                                                no_proxy: None) -> None:
+    key_file = fake.service_account_file(tmp_path / "sa.json")
+    info = json.loads(key_file.read_text())
+    assert (info["type"], info["client_email"], info["token_uri"]) == ("service_account", USER_EMAIL,
+                                                                       fake.base_url + "/token")
+    assert info["private_key"].startswith("-----BEGIN PRIVATE KEY-----")
+
+    client = redirect(gspread.service_account(filename=key_file), fake)
+    assert fake.log() == []                                  # no token until the first API call
+    assert client.open_by_key(sid).worksheet(OTHER).get_all_values() == NOTES_TAB
+    client.open_by_key(sid).worksheet(OTHER).update([["新"]], "A1")
+    log = fake.log()
+    assert log[0] == ("POST", "oauth.token", 200)
+    assert [k for _, k, _ in log].count("oauth.token") == 1  # the token is cached for its hour
+    assert all(status == 200 for _, _, status in log)
+    assert last_change(client, sid)[1] is True               # the service account wrote last
+
+
+def token_post(fake: FakeGoogle, data: dict[str, str]) -> requests.Response:
+    return requests.post(fake.base_url + "/token", data=data, timeout=5, proxies={"http": "", "https": ""})
+
+
+def signed(key_file: Path, **claims: Any) -> str:
+    now = int(time.time())
+    payload = {"iss": USER_EMAIL, "aud": "https://oauth2.googleapis.com/token", "iat": now, "exp": now + 3600,
+               "scope": "https://www.googleapis.com/auth/spreadsheets", **claims}
+    return jwt.encode(crypt.RSASigner.from_service_account_file(str(key_file)), payload).decode()
+
+
+GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+def test_token_endpoint_answers_the_jwt_grant(fake: FakeGoogle, tmp_path: Path) -> None:
+    key_file = fake.service_account_file(tmp_path / "sa.json")
+    answer = token_post(fake, {"grant_type": GRANT, "assertion": signed(key_file)})
+    assert answer.status_code == 200
+    assert answer.json() == {"access_token": TOKEN, "expires_in": 3600, "token_type": "Bearer"}
+    assert fake.counts() == Counter({("POST", "oauth.token"): 1})
+
+
+@pytest.mark.parametrize(("make", "error", "description"), [
+    (lambda k: {"grant_type": "password", "assertion": signed(k)}, "unsupported_grant_type", "password"),
+    (lambda k: {"grant_type": GRANT}, "invalid_request", "assertion"),
+    (lambda k: {"grant_type": GRANT, "assertion": "not.a.jwt"}, "invalid_grant", "not a JSON Web Token"),
+    (lambda k: {"grant_type": GRANT, "assertion": "abc"}, "invalid_grant", "not a JSON Web Token"),
+    (lambda k: {"grant_type": GRANT, "assertion": signed(k, iss="sheetflow")}, "invalid_grant", "iss"),
+    (lambda k: {"grant_type": GRANT, "assertion": signed(k, aud="https://example.com/token")}, "invalid_grant",
+     "audience"),
+    (lambda k: {"grant_type": GRANT, "assertion": signed(k, exp=int(time.time()) + 7200)}, "invalid_grant",
+     "short-lived"),
+    (lambda k: {"grant_type": GRANT, "assertion": signed(k, iss="other@example.iam.gserviceaccount.com")},
+     "invalid_grant", "Signature"),
+    (lambda k: {"grant_type": GRANT, "assertion": signed(k)[:-4] + "AAAA"}, "invalid_grant", "Signature"),
+])
+def test_token_endpoint_rejects_bad_grants(fake: FakeGoogle, tmp_path: Path, make: Callable[[Path], dict[str, str]],
+                                           error: str, description: str) -> None:
+    answer = token_post(fake, make(fake.service_account_file(tmp_path / "sa.json")))
+    assert answer.status_code == 400
+    assert answer.json()["error"] == error and description in answer.json()["error_description"]
+    assert fake.log() == [("POST", "oauth.token", 400)]
+
+
+def test_token_endpoint_rejects_keys_it_did_not_issue(tmp_path: Path) -> None:
+    with FakeGoogle() as one, FakeGoogle() as other:
+        foreign = one.service_account_file(tmp_path / "one.json")
+        answer = token_post(other, {"grant_type": GRANT, "assertion": signed(foreign)})
+        assert (answer.status_code, answer.json()["error_description"]) == (400, "Invalid JWT Signature.")
+
+
+def test_injected_faults_pass_the_token_endpoint_by(fake: FakeGoogle, sid: str, tmp_path: Path) -> None:
+    key_file = fake.service_account_file(tmp_path / "sa.json")
+    fake.fail_next(429)
+    assert token_post(fake, {"grant_type": GRANT, "assertion": signed(key_file)}).status_code == 200
+    sheets = requests.get(f"{fake.base_url}/v4/spreadsheets/{sid}", headers={"Authorization": f"Bearer {TOKEN}"},
+                          timeout=5, proxies={"http": "", "https": ""})
+    assert sheets.status_code == 429
+
+
+def test_requests_since_a_mark(fake: FakeGoogle, sid: str, client: gspread.Client) -> None:
+    spreadsheet = client.open_by_key(sid)
+    mark = fake.mark()
+    spreadsheet.worksheet(SHEET).get("A1")
+    assert fake.requests_since(mark) == Counter({("GET", "spreadsheets.get"): 1, ("GET", "values.get"): 1})
+    assert fake.counts()[("GET", "spreadsheets.get")] == 2

@@ -1,4 +1,4 @@
-"""The endpoints: spreadsheets.get, values.*, files.get, and the routing of raw paths to them."""
+"""The endpoints: spreadsheets.get, values.*, and the routing of raw paths to them (files.get is in drive.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from urllib.parse import unquote
 
 from .a1 import Box, format_box, quote_sheet
 from .batch import _spreadsheets_batch_update
+from .constants import USER_EMAIL
+from .drive import files_get
 from .errors import GoogleError
 from .state import Book, Sheet, _is_empty
 from .values import read_box, render, write_box
@@ -82,12 +84,28 @@ def _grid_data(sheet: Sheet, box: Box, fields: str) -> dict[str, Any]:
 def _values_get(fake: FakeGoogle, sid: str, a1: str, query: dict[str, list[str]]) -> dict[str, Any]:
     book = fake._book(sid)
     _check_major(query)
+    value_option = _enum(query, "valueRenderOption", VALUE_RENDER_OPTIONS)
+    _enum(query, "dateTimeRenderOption", DATE_TIME_RENDER_OPTIONS)    # no dates are stored: checked, then moot
     sheet, box = book.resolve(a1)
-    clipped, rows = read_box(sheet, box, query.get("valueRenderOption", ["FORMATTED_VALUE"])[0])
+    clipped, rows = read_box(sheet, box, value_option)
     out: dict[str, Any] = {"range": format_box(sheet.title, clipped), "majorDimension": "ROWS"}
     if rows:
         out["values"] = rows
     return out
+
+
+VALUE_RENDER_OPTIONS = ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA")      # the first is Google's default
+DATE_TIME_RENDER_OPTIONS = ("SERIAL_NUMBER", "FORMATTED_STRING")
+
+
+def _enum(query: dict[str, list[str]], name: str, allowed: tuple[str, ...]) -> str:
+    """A query enum, defaulted like Google and rejected like Google when misspelt, so a typo cannot pass here."""
+    value = query.get(name, [allowed[0]])[0]
+    if value not in allowed:
+        snake = "".join("_" + ch.lower() if ch.isupper() else ch for ch in name)
+        raise GoogleError(400, f"Invalid value at '{snake}' (type.googleapis.com/google.apps.sheets.v4."
+                               f"{name[0].upper() + name[1:]}), \"{value}\"")
+    return value
 
 
 def _check_major(query: dict[str, list[str]]) -> None:
@@ -111,7 +129,7 @@ def _values_update(fake: FakeGoogle, sid: str, a1: str, query: dict[str, list[st
     except GoogleError:
         book.sheets = before
         raise
-    book.touch()
+    book.touch(USER_EMAIL)
     return {"spreadsheetId": sid, **result}
 
 
@@ -138,27 +156,13 @@ def _values_batch_update(fake: FakeGoogle, sid: str, query: dict[str, list[str]]
         book.sheets = before
         raise
     if responses:
-        book.touch()
+        book.touch(USER_EMAIL)
     return {"spreadsheetId": sid,
             "totalUpdatedRows": sum(r["updatedRows"] for r in responses),
             "totalUpdatedColumns": sum(r["updatedColumns"] for r in responses),
             "totalUpdatedCells": sum(r["updatedCells"] for r in responses),
             "totalUpdatedSheets": len({r["updatedRange"].rsplit("!", 1)[0] for r in responses}),
             "responses": responses}
-
-
-def _files_get(fake: FakeGoogle, fid: str, query: dict[str, list[str]]) -> dict[str, Any]:
-    book = fake._books.get(fid)
-    if book is None:
-        raise GoogleError(404, f"File not found: {fid}.", drive_reason="notFound")
-    meta = fake.drive_file(fid)
-    fields = [f.strip() for f in ",".join(query.get("fields", [])).split(",") if f.strip()]
-    if not fields:
-        fields = ["kind", "id", "name", "mimeType"]     # Drive v3's default projection
-    unknown = [f for f in fields if f not in meta]
-    if unknown:
-        raise GoogleError(400, f"Invalid field selection {unknown[0]}", drive_reason="invalidParameter")
-    return {f: meta[f] for f in fields}
 
 
 # routing ----------------------------------------------------------------------------------------
@@ -182,7 +186,7 @@ ENDPOINTS: dict[str, Any] = {
     "values.batchUpdate": lambda f, sid, a1, q, b: _values_batch_update(f, sid, q, b),
     "values.get": lambda f, sid, a1, q, b: _values_get(f, sid, a1, q),
     "values.update": lambda f, sid, a1, q, b: _values_update(f, sid, a1, q, b),
-    "files.get": lambda f, sid, a1, q, b: _files_get(f, sid, q),
+    "files.get": lambda f, sid, a1, q, b: files_get(f, sid, q),
 }
 
 

@@ -65,7 +65,8 @@ def _add_sheet(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str)
     fake._next_sheet += 1
     index = min(props.get("index", len(book.sheets)), len(book.sheets))
     sheet = Sheet(props.get("sheetId", fake._next_sheet), title, index,
-                  grid.get("rowCount", DEFAULT_ROWS), grid.get("columnCount", DEFAULT_COLS))
+                  grid.get("rowCount", DEFAULT_ROWS), grid.get("columnCount", DEFAULT_COLS),
+                  frozen_rows=int(grid.get("frozenRowCount", 0)))
     book.sheets.insert(index, sheet)
     for i, s in enumerate(book.sheets):
         s.index = i
@@ -90,6 +91,8 @@ def _update_sheet_properties(book: Book, fake: FakeGoogle, req: Mapping[str, Any
             sheet.row_count = grid["rowCount"]
         elif f == "gridProperties.columnCount":
             sheet.column_count = grid["columnCount"]
+        elif f == "gridProperties.frozenRowCount":
+            sheet.frozen_rows = int(grid.get("frozenRowCount", 0))
         elif f == "index":
             book.sheets.remove(sheet)
             book.sheets.insert(min(props["index"], len(book.sheets)), sheet)
@@ -221,5 +224,5 @@ def _spreadsheets_batch_update(fake: FakeGoogle, sid: str, query: dict[str, list
         fake._next_sheet, fake._next_protected = next_ids
         raise
     if requests_:
-        book.touch()
+        book.touch(USER_EMAIL)       # format-only requests count too: Google bumps the version for them as well
     return {"spreadsheetId": sid, "replies": replies}

@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 TOKEN = "fake-token"
-USER_EMAIL = "sheetflow-test@example.iam.gserviceaccount.com"
+USER_EMAIL = "sheetflow-test@example.iam.gserviceaccount.com"   # the service account every API caller is
+PERSON_EMAIL = "staff@example.com"      # who the test helpers' "browser edits" are made by, unless told otherwise
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # google-auth signs this as the JWT's aud, whatever token_uri
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 DEFAULT_ROWS = 1000     # what Google gives a new tab
 DEFAULT_COLS = 26
-GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 
 UNSUPPORTED = """\
 Not implemented (a request for them answers 400/404 rather than pretending): formulas are stored as text and never
-evaluated; USER_ENTERED does not turn dates or percentages into serial numbers; no cell formats; spreadsheets.get
-ignores `fields` except to pick which cell keys appear in grid data; values:append, values:clear, sheet deletion,
-copyTo, Drive list/export/permissions are absent; named ranges are not supported."""
+evaluated; USER_ENTERED does not turn dates or percentages into serial numbers, so dateTimeRenderOption is checked and
+otherwise ignored; no cell formats; spreadsheets.get ignores `fields` except to pick which cell keys appear in grid
+data; values:append, values:clear, sheet deletion, insertDimension/deleteDimension/sortRange requests, copyTo, Drive
+list/export/permissions are absent (rows move only through the person-edit helpers); files.get knows only the fields
+of FakeGoogle.drive_file; named ranges are not supported.  The token endpoint takes only the service-account
+JWT-bearer grant, and only for keys made by FakeGoogle.service_account_file; every access token is TOKEN."""
 
 Cell = Any                    # str | int | float | bool; "" is an empty cell
 Rows = list[list[Cell]]

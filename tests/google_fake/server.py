@@ -8,14 +8,20 @@ import threading
 from collections import Counter
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from . import edits
 from .a1 import col_letters, parse_cells
 from .api import _route
-from .constants import DEFAULT_COLS, DEFAULT_ROWS, TOKEN, Rows
+from .constants import DEFAULT_COLS, DEFAULT_ROWS, PERSON_EMAIL, TOKEN, Rows
+from .drive import file_resource
 from .errors import GoogleError
+from .oauth import TOKEN_PATH, token_endpoint, write_service_account_file
 from .state import Book, Sheet, _is_empty
 from .values import write_box
 
@@ -38,6 +44,8 @@ class FakeGoogle:
         self._next_book = 1
         self._next_sheet = 1_000_001
         self._next_protected = 2_000_001
+        self._next_key = 0
+        self._sa_keys: dict[str, tuple[str, RSAPublicKey]] = {}     # private_key_id -> (client_email, public key)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -112,13 +120,49 @@ class FakeGoogle:
         with self._lock:
             return self._books[spreadsheet_id].sheet_by_title(sheet_title).trimmed()
 
-    def set_values(self, spreadsheet_id: str, sheet_title: str, rows: Rows, start: str = "A1") -> None:
-        """A person editing in the browser: cells change and Drive's version moves on."""
+    # person edits: what someone does in the browser.  Each bumps Drive's version and makes `by` the last modifier.
+    def set_values(self, spreadsheet_id: str, sheet_title: str, rows: Rows, start: str = "A1", *,
+                   by: str = PERSON_EMAIL) -> None:
+        """Cells typed over (stored as given, like RAW); Drive's version moves on."""
         with self._lock:
             book = self._books[spreadsheet_id]
             sheet = book.sheet_by_title(sheet_title)
             write_box(sheet, parse_cells(start, start), rows, "RAW", None)
-            book.touch()
+            book.touch(by)
+
+    def insert_rows(self, spreadsheet_id: str, sheet_title: str, before_row: int, rows: Rows, *,
+                    by: str = PERSON_EMAIL) -> None:
+        """Rows inserted above 1-based `before_row` (row_count + 1 appends); rows, notes and validation below move
+        down and the grid grows, so a backend holding row numbers sees them go stale."""
+        with self._lock:
+            book = self._books[spreadsheet_id]
+            edits.insert_rows(book.sheet_by_title(sheet_title), before_row - 1, rows)
+            book.touch(by)
+
+    def delete_rows(self, spreadsheet_id: str, sheet_title: str, first_row: int, count: int = 1, *,
+                    by: str = PERSON_EMAIL) -> None:
+        """Rows `first_row`.. (1-based) deleted with their notes and validation; rows below move up."""
+        with self._lock:
+            book = self._books[spreadsheet_id]
+            edits.delete_rows(book.sheet_by_title(sheet_title), first_row - 1, count)
+            book.touch(by)
+
+    def sort_rows(self, spreadsheet_id: str, sheet_title: str, first_row: int, key: edits.RowKey = "A",
+                  reverse: bool = False, *, by: str = PERSON_EMAIL) -> None:
+        """Data > Sort range on rows `first_row` (1-based; 2 keeps a header) to the last non-empty row.
+
+        `key` is a column letter (sorted by the cell as text, empty cells last) or a function of a row's cells.
+        """
+        with self._lock:
+            book = self._books[spreadsheet_id]
+            edits.sort_rows(book.sheet_by_title(sheet_title), first_row - 1, key, reverse)
+            book.touch(by)
+
+    def service_account_file(self, path: Path) -> Path:
+        """Write a service-account key file (fresh RSA key, client_email=USER_EMAIL, token_uri=this fake's /token)
+        that `gspread.service_account(filename=path)` can use once Google's hosts are redirected (client.redirect).
+        The file is only good for this running fake: its token_uri has the port, and only it knows the key."""
+        return write_service_account_file(self, path)
 
     def notes(self, spreadsheet_id: str, sheet_title: str) -> dict[str, str]:
         """Notes by A1 cell."""
@@ -135,11 +179,10 @@ class FakeGoogle:
     def protected_ranges(self, spreadsheet_id: str, sheet_title: str) -> list[dict[str, Any]]:
         return copy.deepcopy(self._books[spreadsheet_id].sheet_by_title(sheet_title).protected)
 
-    def drive_file(self, spreadsheet_id: str) -> dict[str, str]:
-        book = self._books[spreadsheet_id]
-        return {"id": book.spreadsheet_id, "name": book.title, "version": str(book.version),
-                "createdTime": book.created, "modifiedTime": book.modified,
-                "mimeType": "application/vnd.google-apps.spreadsheet", "kind": "drive#file"}
+    def drive_file(self, spreadsheet_id: str) -> dict[str, Any]:
+        """Every Drive field files.get can select, as the service account would see them."""
+        with self._lock:
+            return file_resource(self._books[spreadsheet_id])
 
     # accounting and faults ----------------------------------------------------------------------
     def counts(self) -> Counter[tuple[str, str]]:
@@ -156,6 +199,16 @@ class FakeGoogle:
         with self._lock:
             self._log.clear()
 
+    def mark(self) -> int:
+        """A position in the log, for `requests_since`; reset_counts invalidates marks taken before it."""
+        with self._lock:
+            return len(self._log)
+
+    def requests_since(self, mark: int) -> Counter[tuple[str, str]]:
+        """Like counts(), but only requests after `mark`: measures one step without forgetting the earlier ones."""
+        with self._lock:
+            return Counter((m, k) for m, k, _ in self._log[mark:])
+
     def fail_next(self, status: int, times: int = 1, retry_after: float | None = None) -> None:
         """Answer the next `times` requests (whatever they are) with `status` in Google's error shape."""
         if status not in FAULT_MESSAGES:
@@ -166,7 +219,16 @@ class FakeGoogle:
     # dispatch -----------------------------------------------------------------------------------
     def handle(self, method: str, raw_path: str, query: dict[str, list[str]], body: Any,
                headers: Mapping[str, str]) -> tuple[str, int, Any, dict[str, str]]:
-        """Route one request; returns (kind, status, json body, extra headers).  Runs under the state lock."""
+        """Route one request; returns (kind, status, json body, extra headers).  Runs under the state lock.
+
+        The token endpoint is another Google service (oauth2.googleapis.com): it needs no Bearer token and
+        fail_next's Sheets/Drive faults pass it by, so injecting a 429 still hits the request a test means.
+        """
+        if method == "POST" and raw_path == TOKEN_PATH:
+            with self._lock:
+                status, payload = token_endpoint(self, body)
+                self._log.append((method, "oauth.token", status))
+            return "oauth.token", status, payload, {"Cache-Control": "no-cache, no-store, max-age=0, must-revalidate"}
         kind, route = _route(method, raw_path)
         with self._lock:
             if self._faults:
@@ -207,7 +269,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
-            body = json.loads(raw) if raw else None
+            if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+                body: Any = parse_qs(raw.decode(), keep_blank_values=True)      # the OAuth2 token request
+            else:
+                body = json.loads(raw) if raw else None
         except ValueError:
             status, payload, extra = 400, GoogleError(400, "Invalid JSON payload received.").body(), {}
         else:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .a1 import Box, parse_cells, quote_sheet, split_sheet
-from .constants import DEFAULT_COLS, DEFAULT_ROWS, Cell, Rows
+from .constants import DEFAULT_COLS, DEFAULT_ROWS, PERSON_EMAIL, Cell, Rows
 from .errors import GoogleError
 
 
@@ -34,10 +34,14 @@ class Sheet:
     notes: dict[tuple[int, int], str] = field(default_factory=dict)
     validation: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     protected: list[dict[str, Any]] = field(default_factory=list)
+    frozen_rows: int = 0
 
     def properties(self) -> dict[str, Any]:
+        grid = {"rowCount": self.row_count, "columnCount": self.column_count}
+        if self.frozen_rows:
+            grid["frozenRowCount"] = self.frozen_rows     # Google omits it when 0
         return {"sheetId": self.sheet_id, "title": self.title, "index": self.index, "sheetType": "GRID",
-                "gridProperties": {"rowCount": self.row_count, "columnCount": self.column_count}}
+                "gridProperties": grid}
 
     def get(self, r: int, c: int) -> Cell:
         if r < len(self.values) and c < len(self.values[r]):
@@ -80,6 +84,7 @@ class Book:
     version: int = 1
     created: str = field(default_factory=_now)
     modified: str = field(default_factory=_now)
+    modified_by: str = PERSON_EMAIL     # a new file was made by a person; API writes hand it to the service account
 
     def sheet_by_title(self, title: str) -> Sheet:
         for s in self.sheets:
@@ -90,10 +95,15 @@ class Book:
     def sheet_by_id(self, sheet_id: int) -> Sheet | None:
         return next((s for s in self.sheets if s.sheet_id == sheet_id), None)
 
-    def touch(self) -> None:
-        """Every change bumps Drive's version and modifiedTime, which is what change detection keys on."""
+    def touch(self, by: str = PERSON_EMAIL) -> None:
+        """Every change bumps Drive's version and modifiedTime, which is what change detection keys on.
+
+        `by` becomes Drive's lastModifyingUser, which tells a backend whether the last change was its own write
+        (the service account) or a person's; API handlers pass USER_EMAIL, the person-edit helpers a person.
+        """
         self.version += 1
         self.modified = _now()
+        self.modified_by = by
 
     def resolve(self, a1: str) -> tuple[Sheet, Box]:
         """A1 range -> (tab, box).  A bare name is a whole tab; bare cells mean the first tab, as in Google."""
