@@ -103,7 +103,7 @@ class FileSync:
 
     def __init__(self, ws: Workspace, form: FormDef, snap: Snapshot) -> None:
         self.ws, self.form, self.snap = ws, form, snap
-        self.file = ws.rel(snap.path)
+        self.file = snap.label or ws.rel(snap.path) if snap.path is not None else snap.label
         self.store = ws.store
         self.now = ws.clock.now().isoformat(timespec="seconds")
         self.result = SyncResult(rows=len(snap.rows))

@@ -17,16 +17,13 @@ from pathlib import Path
 
 from . import faults
 from .errors import WorkbookChangedError, WorkbookLockedError
-from .fingerprint import fingerprint
 from .forms.definition import FormDef
-from .sheets.base import FileIdentity, SheetRow, Snapshot
+from .sheets.base import FileIdentity, Snapshot
 from .sheets.locks import find_lock
 from .sheets.xlsx_patch import patch_workbook
 from .sheets.xlsx_read import read_snapshot
-from .store.db import PendingWrite
-from .sync import cell_text, format_key, row_fingerprint, row_names
-from .workflow.lifecycle import Lifecycle
 from .workspace import Workspace
+from .writeplan import assign, landed, resolve
 
 
 @dataclass
@@ -39,38 +36,12 @@ class FlushResult:
     refused: list[tuple[int, int]] = field(default_factory=list)
     #: the file as we leave it: after our rename, or as last read
     identity: FileIdentity | None = None
+    #: the file changed after the pass read it, so some of it was never synced: read it again next pass
+    reread: bool = False
 
 
 def tmp_path_for(path: Path) -> Path:
     return path.with_name(f".{path.name}.sheetflow-tmp")
-
-
-def _index(snap: Snapshot) -> tuple[dict[str, list[SheetRow]], dict[str, list[SheetRow]], dict[int, str]]:
-    names = row_names(snap)
-    fps: list[str] = snap.extra.get("fps") or [fingerprint(r.values, names) for r in snap.rows]  # type: ignore[assignment]
-    snap.extra["fps"] = fps
-    by_key: dict[str, list[SheetRow]] = {}
-    by_fp: dict[str, list[SheetRow]] = {}
-    fp_of: dict[int, str] = {}
-    for row, fp in zip(snap.rows, fps, strict=True):
-        fp_of[row.number] = fp
-        key = cell_text(row.values.get("key"))
-        if key:
-            by_key.setdefault(key, []).append(row)
-        by_fp.setdefault(fp, []).append(row)
-    return by_key, by_fp, fp_of
-
-
-def _resolve(pw: PendingWrite, by_key: dict[str, list[SheetRow]], by_fp: dict[str, list[SheetRow]],
-             fp_of: dict[int, str]) -> SheetRow | None:
-    kind, _, rest = pw.target.partition(":")
-    if kind == "key":
-        rows = by_key.get(rest, [])
-        return rows[0] if len(rows) == 1 and fp_of[rows[0].number] == pw.expected.get("fp") else None
-    fp, _, occ = rest.rpartition(":")
-    rows = by_fp.get(fp, [])
-    n = int(occ or 0)
-    return rows[n] if n < len(rows) else None
 
 
 def flush(ws: Workspace, form: FormDef, path: Path, snap: Snapshot | None) -> FlushResult:
@@ -87,39 +58,19 @@ def flush(ws: Workspace, form: FormDef, path: Path, snap: Snapshot | None) -> Fl
         out.waiting, out.lock = len(pending), lock  # rows, as the messages say
         return out
     if snap is None or FileIdentity.of(path) != snap.identity:
+        out.reread = snap is not None
         snap = read_snapshot(path, form, ws.sheet_name(form))
     out.identity = snap.identity
-    by_key, by_fp, fp_of = _index(snap)
-    resolved: list[tuple[PendingWrite, SheetRow]] = []
-    stale: list[int] = []
-    for pw in pending:
-        row = _resolve(pw, by_key, by_fp, fp_of)
-        if row is None:
-            stale.append(pw.id)
-        else:
-            resolved.append((pw, row))
-    resolved.sort(key=lambda item: item[1].number)
-    out.stale = len(stale)
+    plan = resolve(form, file, snap, pending)
+    out.stale = len(plan.stale)
     tmp = tmp_path_for(path)
-    now = ws.clock.now()
-    stamp = now.isoformat(timespec="seconds")
     with store.transaction():
-        store.drop_pending(stale)
-        if not resolved:
+        store.drop_pending(plan.stale)
+        if not plan.resolved:
             return out
-        cells: dict[tuple[int, int], str | None] = {}
-        new_values: list[tuple[SheetRow, dict[str, str]]] = []
-        for pw, row in resolved:
-            values = dict(pw.cells)
-            if pw.new_record:
-                key = _number(ws, form, file, row, pw, stamp, now.year)
-                values["key"] = key
-                out.numbered.append((row.number, key))
-            for role, value in values.items():
-                col = snap.columns.get(role)
-                if col is not None:
-                    cells[(row.number, col)] = value or None
-            new_values.append((row, values))
+        assign(ws, plan)
+        out.numbered = plan.numbered
+        cells = plan.cells
         try:
             result = patch_workbook(path, tmp, snap.sheet, cells)
             _fsync(tmp)
@@ -137,33 +88,10 @@ def flush(ws: Workspace, form: FormDef, path: Path, snap: Snapshot | None) -> Fl
                 tmp.unlink()
         _fsync_dir(path.parent)
         faults.point("write_after_rename")
-        store.drop_pending([pw.id for pw, _ in resolved])
-        for row, values in new_values:
-            after = dict(row.values)
-            after.update({role: v for role, v in values.items() if role in snap.columns})
-            store.refresh_view_row(file, fp_of[row.number], row_fingerprint(snap, SheetRow(row.number, after)),
-                                   values.get("key") or cell_text(row.values.get("key")))
+        landed(ws, plan)
         out.written_cells = len(result.written)
         out.refused = result.refused
     return out
-
-
-def _number(ws: Workspace, form: FormDef, file: str, row: SheetRow, pw: PendingWrite, at: str, year: int) -> str:
-    store = ws.store
-    nr = pw.new_record or {}
-    series = f"{form.prefix}-{year}"
-    number = store.next_number(series)
-    key = format_key(form, series, number)
-    store.take_number(series, number)
-    store.insert_record(form=form.id, key=key, series=series, number=number, state="", data=nr["data"],
-                        content_hash=nr["content_hash"], message="", file=file, row=row.number, at=at)
-    reason = ws.t("transition.submitted")
-    if nr.get("note"):
-        reason += " (" + nr["note"] + ")"
-    record = store.record(key)
-    assert record is not None
-    Lifecycle(ws, form).on_new(record, nr.get("actor", "sheet"), reason)  # opens the route: codes and mails
-    return key
 
 
 def _fsync(path: Path) -> None:

@@ -24,6 +24,16 @@ class FileIdentity:
         return f"{self.mtime_ns}:{self.size}:{self.inode}"
 
 
+@dataclass(frozen=True)
+class VersionIdentity:
+    """A Google spreadsheet as Drive last reported it: its version, and whether we made that change."""
+
+    version: str
+
+    def text(self) -> str:
+        return f"v{self.version}"
+
+
 @dataclass
 class SheetRow:
     number: int                 # 1-based row number in the sheet, for messages and writes
@@ -32,13 +42,15 @@ class SheetRow:
 
 @dataclass
 class Snapshot:
-    path: Path
+    path: Path | None           # the workbook, for the local backend
     sheet: str
     header_row: int
     columns: dict[str, int]     # field name or system role -> 1-based column index
     rows: list[SheetRow]
-    identity: FileIdentity
+    identity: FileIdentity | VersionIdentity
     extra: dict[str, object] = field(default_factory=dict)
+    #: how the store names a source that is not a local file ("google:<id>/<tab>")
+    label: str = ""
 
     def column_letter(self, name: str) -> str:
         return column_letter(self.columns[name])

@@ -13,16 +13,14 @@ import python_calamine as pc
 from ..errors import (
     CorruptWorkbookError,
     EncryptedWorkbookError,
-    HeaderMissingError,
     NotXlsxError,
-    SheetMissingError,
 )
-from ..forms.definition import REQUIRED_SYSTEM_ROLES, FormDef, normalize_header
-from .base import FileIdentity, SheetRow, Snapshot
+from ..forms.definition import FormDef
+from .base import FileIdentity, Snapshot
+from .grid import find_sheet, snapshot_from_grid
 
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-HEADER_SEARCH_ROWS = 10
 
 
 def classify(path: Path) -> None:
@@ -57,51 +55,4 @@ def read_snapshot(path: Path, form: FormDef, sheet: str | None = None) -> Snapsh
             raise CorruptWorkbookError(path, str(exc)) from None
     finally:
         wb.close()
-    header_row, columns = find_header(path, grid, form)
-    names = list(columns)
-    indexes = [columns[n] - 1 for n in names]
-    rows: list[SheetRow] = []
-    for number in range(header_row + 1, len(grid) + 1):
-        cells = grid[number - 1]
-        width = len(cells)
-        values = {n: (cells[i] if i < width else "") for n, i in zip(names, indexes, strict=True)}
-        if any(v != "" and v is not None for v in values.values()):
-            rows.append(SheetRow(number=number, values=values))
-    return Snapshot(path=path, sheet=name, header_row=header_row, columns=columns, rows=rows,
-                    identity=identity)
-
-
-def find_sheet(path: Path, names: list[str], form: FormDef, wanted: str | None) -> str:
-    candidates = [wanted] if wanted else [form.sheet, *form.sheet_aliases]
-    by_norm = {normalize_header(n): n for n in names}
-    for candidate in candidates:
-        if candidate in names:
-            return candidate
-        if normalize_header(candidate) in by_norm:
-            return by_norm[normalize_header(candidate)]
-    raise SheetMissingError(path, sheet=candidates[0], found=", ".join(names) or "-", form=form.id)
-
-
-def find_header(path: Path, grid: list[list[object]], form: FormDef) -> tuple[int, dict[str, int]]:
-    """The header is the row (among the first few) naming the most of the form's columns."""
-    spellings: list[tuple[str, set[str]]] = [(f.name, f.spellings()) for f in form.fields]
-    spellings += [(c.role, c.spellings()) for c in form.system]
-    best: tuple[int, dict[str, int]] = (1, {})
-    for number, cells in enumerate(grid[:HEADER_SEARCH_ROWS], start=1):
-        columns: dict[str, int] = {}
-        for col, cell in enumerate(cells, start=1):
-            if cell == "" or cell is None:
-                continue
-            norm = normalize_header(cell)
-            for name, names in spellings:
-                if norm in names and name not in columns:
-                    columns[name] = col
-                    break
-        if len(columns) > len(best[1]):
-            best = (number, columns)
-    header_row, columns = best
-    missing = [f.header() for f in form.fields if (f.required or f.type == "signoff") and f.name not in columns]
-    missing += [c.header() for c in form.system if c.role in REQUIRED_SYSTEM_ROLES and c.role not in columns]
-    if missing:
-        raise HeaderMissingError(path, row=header_row, missing="、".join(missing))
-    return header_row, columns
+    return snapshot_from_grid(path, grid, form, name, identity, path=path)
