@@ -43,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--lang", choices=["zh", "en"], help="workspace language (default zh)")
     for name, text in (("run", "one pass over the workbooks, then exit (for cron)"),
                        ("watch", "watch the workbooks and process every save"),
-                       ("status", "records by state, file problems, writes waiting")):
+                       ("status", "records by state, file problems, writes waiting"),
+                       ("setup", "Google backend: create or update each form's tab (headers, dropdowns, notes, "
+                                 "protected system columns)")):
         cmd = sub.add_parser(name, help=text, parents=[common])
         cmd.add_argument("-w", "--workspace", type=Path, default=Path("."), help="workspace folder (default .)")
         if name == "watch":
@@ -94,6 +96,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         if args.command == "run":
             return run_once(ws)
+        if args.command == "setup":
+            return setup_google(ws)
         if args.command == "mail":
             from .mail.commands import run as run_mail
 
@@ -104,6 +108,22 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     finally:
         ws.close()
+
+
+def setup_google(ws: object) -> int:
+    from .sheets.google.setup import describe, setup_spreadsheet
+    from .workspace import Workspace
+
+    assert isinstance(ws, Workspace)
+    if ws.cfg.backend != "google":
+        log.info(ws.t("log.setup_local"))
+        return 0
+    client = ws.google_client()
+    for sid, tabs in ws.google_tabs().items():
+        report = setup_spreadsheet(client, sid, tabs, ws.cfg, ws.t)
+        for line in describe(report, ws.t):
+            log.info(line)
+    return 0
 
 
 def run_once(ws: object) -> int:

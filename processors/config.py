@@ -8,6 +8,7 @@ environment.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -79,7 +80,20 @@ class MailSettings:
 @dataclass(frozen=True)
 class FormSettings:
     file: str | None = None
-    sheet: str | None = None
+    sheet: str | None = None              # the sheet in a workbook, or the tab of a Google spreadsheet
+    spreadsheet: str | None = None        # Google backend: spreadsheet id (from an id or a URL)
+
+
+@dataclass(frozen=True)
+class GoogleSettings:
+    """Google Sheets backend. The service-account key's path comes from the environment, never from here."""
+
+    spreadsheet: str | None = None        # default spreadsheet id for forms that name none
+    credentials_env: str = "SHEETFLOW_GOOGLE_CREDENTIALS"
+    requests_per_minute: int = 60         # Sheets API quota per user; we pace below it
+    poll_seconds: float = 10.0            # watch: one Drive metadata call per spreadsheet this often
+    max_retries: int = 6                  # 429/5xx answers retried with exponential backoff and jitter
+    backoff_seconds: float = 1.0          # first backoff; doubles each retry, capped at 64 s
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,7 @@ class Config:
     watch: WatchSettings = field(default_factory=WatchSettings)
     approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    google: GoogleSettings = field(default_factory=GoogleSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -143,7 +158,7 @@ def load_config(root: Path) -> Config:
     path = root / CONFIG_NAME
     top = Section(load_toml(path, ConfigError), path, "", ConfigError)
     top.unknown({"language", "timezone", "company", "backend", "paths", "watch", "departments",
-                 "people", "forms", "approvals", "mail"})
+                 "people", "forms", "approvals", "mail", "google"})
     cfg = Config(root=root)
     cfg.language = top.choice("language", LANGUAGES, "zh")
     cfg.timezone = top.text("timezone", "Asia/Shanghai")
@@ -158,7 +173,7 @@ def load_config(root: Path) -> Config:
 
     backend = top.section("backend", None)
     backend.unknown({"kind", "sheets_dir"})
-    cfg.backend = backend.choice("kind", ("xlsx",), "xlsx")
+    cfg.backend = backend.choice("kind", ("xlsx", "google"), "xlsx")
     cfg.sheets_dir = root / backend.text("sheets_dir", "sheets")
 
     paths = top.section("paths", None)
@@ -188,10 +203,53 @@ def load_config(root: Path) -> Config:
     settings: dict[str, FormSettings] = {}
     for form_id in forms.data:
         sec = forms.section(form_id)
-        sec.unknown({"file", "sheet"})
-        settings[form_id] = FormSettings(file=sec.text("file", None), sheet=sec.text("sheet", None))
+        sec.unknown({"file", "sheet", "tab", "spreadsheet"})
+        if sec.has("tab") and sec.has("sheet"):
+            raise sec.fail("tab", "either tab or sheet (they mean the same), not both")
+        tab = sec.text("tab", None) or sec.text("sheet", None)
+        sid = spreadsheet_id(sec, "spreadsheet") if sec.has("spreadsheet") else None
+        settings[form_id] = FormSettings(file=sec.text("file", None), sheet=tab, spreadsheet=sid)
     cfg.forms = settings
+    cfg.google = _load_google(top.section("google", None))
     return cfg
+
+
+_SPREADSHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+_SPREADSHEET_ID = re.compile(r"[A-Za-z0-9_-]{20,}")
+
+
+def spreadsheet_id(sec: Section, key: str) -> str:
+    """Staff paste the browser's address; the API wants the id inside it."""
+    text = sec.text(key).strip()
+    m = _SPREADSHEET_URL.search(text)
+    if m:
+        return m.group(1)
+    if _SPREADSHEET_ID.fullmatch(text):
+        return text
+    raise sec.fail(key, "a Google spreadsheet address (https://docs.google.com/spreadsheets/d/…/edit) or its id, "
+                        f"got {text!r}")
+
+
+def _load_google(sec: Section) -> GoogleSettings:
+    sec.unknown({"spreadsheet", "credentials_env", "requests_per_minute", "poll_seconds", "max_retries",
+                 "backoff_seconds", "credentials"})
+    if sec.has("credentials"):
+        raise sec.fail("credentials", "no credentials in the workspace: put the service-account key file outside "
+                                      "it and name its path in the environment variable SHEETFLOW_GOOGLE_CREDENTIALS "
+                                      "(or the variable named by credentials_env)")
+    rpm = int(sec.get("requests_per_minute", int, 60))
+    if not 1 <= rpm <= 300:
+        raise sec.fail("requests_per_minute", "a whole number from 1 to 300 (Google's default quota is 60)")
+    retries = int(sec.get("max_retries", int, 6))
+    if not 0 <= retries <= 12:
+        raise sec.fail("max_retries", "a whole number from 0 to 12")
+    return GoogleSettings(
+        spreadsheet=spreadsheet_id(sec, "spreadsheet") if sec.has("spreadsheet") else None,
+        credentials_env=sec.text("credentials_env", "SHEETFLOW_GOOGLE_CREDENTIALS"),
+        requests_per_minute=rpm,
+        poll_seconds=_positive(sec, "poll_seconds", 10),
+        max_retries=retries,
+        backoff_seconds=_positive(sec, "backoff_seconds", 1))
 
 
 def _load_people(top: Section, departments: tuple[str, ...]) -> list[Person]:

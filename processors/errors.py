@@ -92,6 +92,33 @@ class WorkbookChangedError(WorkbookError):
     transient = True
 
 
+class GoogleCredentialsError(ConfigError):
+    """The service-account key is not named in the environment, missing, inside the workspace, or not a key."""
+
+    def __init__(self, detail: str) -> None:
+        SheetflowError.__init__(self, detail)
+        self.path, self.key, self.expected = "", "google", detail
+
+
+class GoogleUnreachableError(WorkbookError):
+    """Google answered 429/5xx (or not at all) through every retry: next pass tries again."""
+
+    code = "google_unreachable"
+    transient = True
+
+
+class GoogleAccessError(WorkbookError):
+    """403/404: the spreadsheet does not exist or is not shared with the service account."""
+
+    code = "google_no_access"
+
+
+class GoogleRequestError(WorkbookError):
+    """Any other refusal (400): our request or the spreadsheet's shape is not what we expect."""
+
+    code = "google_refused"
+
+
 class WorkspaceBusyError(SheetflowError):
     """Another sheetflow process holds the workspace lock for longer than we wait."""
 

@@ -11,10 +11,12 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import faults
 from .errors import WorkbookChangedError, WorkbookError, WorkbookLockedError, WorkbookMissingError
 from .forms.definition import FormDef
 from .mail.sender import DeliveryReport, deliver_due
 from .sheets.base import FileIdentity
+from .sheets.google.pacing import QuotaUse
 from .sheets.xlsx_read import read_snapshot
 from .sync import FileSync, RowOutcome
 from .workflow.timers import run_timers
@@ -26,7 +28,7 @@ log = logging.getLogger("sheetflow")
 
 @dataclass
 class FileReport:
-    path: Path
+    path: Path | None           # a local workbook; None for a Google tab (see label)
     form: str
     rows: int = 0
     changed: int = 0
@@ -37,6 +39,7 @@ class FileReport:
     lock: Path | None = None
     problem: WorkbookError | None = None
     skipped: bool = False
+    label: str = ""             # how messages and the store name the source
 
     @property
     def transient(self) -> bool:
@@ -47,13 +50,14 @@ class FileReport:
 class PassReport:
     files: list[FileReport] = field(default_factory=list)
     mail: DeliveryReport | None = None
+    quota: QuotaUse | None = None   # Google backend: requests this pass made, by kind
 
     @property
     def problems(self) -> list[FileReport]:
         return [f for f in self.files if f.problem is not None]
 
     def transient_paths(self) -> list[Path]:
-        return [f.path for f in self.files if f.transient]
+        return [f.path for f in self.files if f.transient and f.path is not None]
 
 
 def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = True,
@@ -70,6 +74,13 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
         if ws.revalidate_if_rules_changed():
             paths = None  # every workbook, every row
             wanted = None
+        if ws.cfg.backend == "google":
+            from .google_pass import run_google
+
+            report.quota = run_google(ws, report.files, final=final)
+            if follow_up:
+                report.mail = follow_up_work(ws)
+            return report
         dirty = ws.store.dirty_files()
         for form, path in ws.form_files():
             file = ws.rel(path)
@@ -106,6 +117,7 @@ def _one_file(ws: Workspace, form: FormDef, path: Path, *, final: bool, owed: bo
             snap = read_snapshot(path, form, ws.sheet_name(form))
             result = FileSync(ws, form, snap).run()
             rep.rows, rep.changed, rep.outcomes = result.rows, result.changed, result.outcomes
+            faults.point("after_sync")
             fl = flush(ws, form, path, snap)
             break
         except WorkbookChangedError as exc:
@@ -129,8 +141,8 @@ def _one_file(ws: Workspace, form: FormDef, path: Path, *, final: bool, owed: bo
                                   identity="")
         else:
             ident = fl.identity or snap.identity
-            store.set_file_status(file, form.id, "ok", now, identity=ident.text())
-    _log_file(ws, rep, fl.stale)
+            store.set_file_status(file, form.id, "ok", now, identity="" if fl.reread else ident.text())
+    log_file(ws, rep, ws.rel(path), fl.stale)
     return rep
 
 
@@ -147,8 +159,8 @@ def _problem(ws: Workspace, rep: FileReport, form: FormDef, now: str, *, final: 
         log.debug("%s: %s (retrying)", ws.rel(rep.path), exc)
 
 
-def _log_file(ws: Workspace, rep: FileReport, stale: int) -> None:
-    t, file = ws.t, ws.rel(rep.path)
+def log_file(ws: Workspace, rep: FileReport, file: str, stale: int) -> None:
+    t = ws.t
     if not rep.changed and not rep.written:  # (still waiting for a closed file: said when it began)
         log.debug(t("log.unchanged", file=file))
         return

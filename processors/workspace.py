@@ -8,10 +8,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .clock import Clock
 from .config import Config, load_config
-from .errors import WorkspaceBusyError
+from .errors import ConfigError, WorkspaceBusyError
 from .forms.definition import FormDef, load_forms
 from .forms.rules import RULES
 from .i18n import Translator
@@ -30,6 +31,34 @@ class Workspace:
         self.clock = clock or Clock.from_env(self.cfg.tz)
         self.store = Store(self.cfg.state_path)
         self.rules_hash = rules_hash(self.cfg)
+        self._google: Any = None
+        if self.cfg.backend == "google":
+            self.google_tabs()  # a form without a spreadsheet is a config error at start, not mid-pass
+
+    def google_tabs(self) -> dict[str, list[tuple[FormDef, str]]]:
+        """Spreadsheet id -> [(form, tab)]: the forms sharing a spreadsheet are read and written together."""
+        out: dict[str, list[tuple[FormDef, str]]] = {}
+        for form in self.forms.values():
+            settings = self.cfg.forms.get(form.id)
+            sid = (settings.spreadsheet if settings else None) or self.cfg.google.spreadsheet
+            if not sid:
+                raise ConfigError(self.root / "config.toml", f"forms.{form.id}.spreadsheet",
+                                  "the Google spreadsheet (address or id) for this form, or a default "
+                                  "[google] spreadsheet, since [backend] kind = \"google\"")
+            out.setdefault(sid, []).append((form, self.sheet_name(form) or form.sheet))
+        return out
+
+    def google_client(self) -> Any:
+        """gspread's client, opened once per workspace so the pacing window spans passes."""
+        if self._google is None:
+            from .sheets.google.client import open_client
+
+            self._google = open_client(self.cfg)
+        return self._google
+
+    def use_google_client(self, client: Any) -> None:
+        """Hand in an already opened client (another process's credentials flow, a paced test client)."""
+        self._google = client
 
     def revalidate_if_rules_changed(self) -> bool:
         """A changed config.toml or form (a person added, a rule relaxed) re-checks every row once."""

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from google_fake import FakeGoogle
 from python_calamine import CalamineWorkbook
 
 from processors.clock import Clock
@@ -86,6 +87,13 @@ class Book:
 
     def keys(self) -> list[str]:
         return [str(r[COLS["key"] - 1]) for r in self.grid()[1:] if len(r) >= COLS["key"] and r[COLS["key"] - 1]]
+
+
+@pytest.fixture(scope="session")
+def fake_google() -> Iterator[FakeGoogle]:
+    """One local Sheets/Drive stand-in for the session; each test makes its own spreadsheets in it."""
+    with FakeGoogle() as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def create_form_workbook(path: Path, form: FormDef, cfg: Config, t: Translator,
             cell.fill = PatternFill("solid", fgColor="FFD966")
         if fdef.type in _NUMBER_FORMATS:
             ws.column_dimensions[letter].number_format = _NUMBER_FORMATS[fdef.type]
-        note = _note(fdef.required, fdef.help, t)
+        note = header_note(fdef.required, fdef.help, t)
         if note:
             cell.comment = Comment(note, "sheetflow", width=260, height=110)
         if fdef.type == "choice":
@@ -102,7 +102,7 @@ def _fit(width: float, label: dict[str, str]) -> float:
     return max(width, longest + 2)
 
 
-def _note(required: bool, help_text: dict[str, str], t: Translator) -> str:
+def header_note(required: bool, help_text: dict[str, str], t: Translator) -> str:
     parts = []
     if required:
         parts.append("必填 Required")
