@@ -118,12 +118,21 @@ def setup_google(ws: object) -> int:
     if ws.cfg.backend != "google":
         log.info(ws.t("log.setup_local"))
         return 0
+    from .errors import WorkbookError
+
     client = ws.google_client()
+    failed = 0
     for sid, tabs in ws.google_tabs().items():
-        report = setup_spreadsheet(client, sid, tabs, ws.cfg, ws.t)
+        try:
+            report = setup_spreadsheet(client, sid, tabs, ws.cfg, ws.t)
+        except WorkbookError as exc:  # one spreadsheet not shared must not stop the others
+            log.error(ws.t("log.file_problem", file=f"google:{sid}",
+                           message=ws.t(f"file.{exc.code}", **{"detail": exc.detail, **exc.params})))
+            failed += 1
+            continue
         for line in describe(report, ws.t):
             log.info(line)
-    return 0
+    return 1 if failed else 0
 
 
 def run_once(ws: object) -> int:

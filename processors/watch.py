@@ -67,6 +67,11 @@ class _Events(FileSystemEventHandler):
 
 def watch(ws: Workspace, *, poll: bool = False, stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if ws.cfg.backend == "google":
+        _watch_google(ws, stop)
+        return
     settings = ws.cfg.watch
     folder = ws.cfg.sheets_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -74,8 +79,6 @@ def watch(ws: Workspace, *, poll: bool = False, stop: threading.Event | None = N
     observer = PollingObserver(timeout=settings.poll_interval_seconds) if poll else Observer()
     observer.schedule(events, str(folder), recursive=False)
     observer.start()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     mode = "polling" if poll else "inotify"
     log.info(ws.t("log.watching", path=folder, mode=mode))
     retry: dict[Path, tuple[float, float]] = {}  # path -> (first failure, next attempt)
@@ -106,6 +109,36 @@ def watch(ws: Workspace, *, poll: bool = False, stop: threading.Event | None = N
     finally:
         observer.stop()
         observer.join(timeout=5)
+        log.info(ws.t("log.stopped"))
+        if ws is not original:
+            ws.close()
+
+
+def _watch_google(ws: Workspace, stop: threading.Event) -> None:
+    """No file events from Google: ask Drive every poll_seconds (one cheap call per spreadsheet when idle).
+
+    A pass that could not reach Google is simply the next poll's work; the
+    timers (reminders, writes owed) ride on the same polls.
+    """
+    original = ws
+    log.info(ws.t("log.watching", path=", ".join(f"google:{sid}" for sid in ws.google_tabs()),
+                  mode=f"Drive, {ws.cfg.google.poll_seconds:g} s"))
+    try:
+        while not stop.is_set():
+            try:
+                run_pass(ws, final=True)
+            except SheetflowError as exc:  # credentials gone bad mid-run: say so, keep polling
+                log.error(str(exc))
+            stop.wait(ws.cfg.google.poll_seconds)
+            reloaded = _reload_if_changed(ws)
+            if reloaded is not None:
+                reloaded.use_google_client(ws.google_client() if reloaded.cfg.google == ws.cfg.google else None)
+                if ws is not original:
+                    ws.close()
+                ws = reloaded
+    except KeyboardInterrupt:
+        pass
+    finally:
         log.info(ws.t("log.stopped"))
         if ws is not original:
             ws.close()

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from backends import GoogleSheet, make_google_workspace
+from backends import GoogleSheet, make_google_workspace, paced_client
 from conftest import NOW, SHEET, good_row, run_cli
 from google_fake import PERSON_EMAIL, USER_EMAIL, FakeGoogle
 
@@ -347,3 +347,62 @@ def test_cli_setup_and_run_with_a_service_account_key(tmp_path: Path, fake_googl
     assert fake_google.values(sid, SHEET)[1][15] == "PR-2026-0001"
     assert fake_google.requests_since(mark)[("POST", "oauth.token")] == 1
     assert str(key) not in run.stdout + run.stderr and "BEGIN PRIVATE KEY" not in run.stdout + run.stderr
+
+
+def test_watch_polls_drive_and_processes_an_edit(tmp_path: Path, fake_google: FakeGoogle) -> None:
+    import threading
+    import time
+
+    from processors.watch import watch
+
+    ws, sid = make_google_workspace(tmp_path / "ws", fake_google, NOW,
+                                    config_edit=lambda t: t.replace("backoff_seconds = 0.01",
+                                                                    "backoff_seconds = 0.01\npoll_seconds = 0.05"))
+    sheet = GoogleSheet(ws, fake_google, sid)
+    root, clock = ws.root, ws.clock
+    ws.close()
+    stop = threading.Event()
+
+    def run() -> None:                              # SQLite connections belong to the thread that opens them
+        mine = Workspace(root, clock=clock)
+        mine.use_google_client(paced_client(fake_google))
+        try:
+            watch(mine, stop=stop)
+        finally:
+            mine.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        sheet.put_rows([good_row()])
+        deadline = time.monotonic() + 10
+        while sheet.cell(2, "key") == "" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert sheet.cell(2, "key") == "PR-2026-0001"
+        mark = fake_google.mark()
+        time.sleep(0.5)                             # idle: Drive checks only
+        counts = fake_google.requests_since(mark)
+        assert counts[("GET", "files.get")] >= 3
+        assert set(counts) <= {("GET", "files.get")}
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_cli_setup_on_an_unshared_spreadsheet_says_what_to_do(tmp_path: Path, fake_google: FakeGoogle) -> None:
+    from backends import google_config
+
+    from processors.init_workspace import init_workspace
+
+    root = tmp_path / "ws"
+    init_workspace(root)
+    (root / "config.toml").write_text(google_config((root / "config.toml").read_text(encoding="utf-8"),
+                                                    "1nosuchsheet0000000000000000"), encoding="utf-8")
+    (tmp_path / "secrets").mkdir()
+    key = fake_google.service_account_file(tmp_path / "secrets" / "key.json")
+    env = {"SHEETFLOW_GOOGLE_CREDENTIALS": str(key), "SHEETFLOW_GOOGLE_API_ENDPOINT": fake_google.base_url,
+           "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+    result = run_cli("setup", "-w", str(root), env=env)
+    assert result.returncode == 1
+    assert f"共享给 {USER_EMAIL}" in result.stdout
+    assert "Traceback" not in result.stderr
