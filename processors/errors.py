@@ -101,10 +101,12 @@ class GoogleCredentialsError(ConfigError):
 
 
 class GoogleUnreachableError(WorkbookError):
-    """Google answered 429/5xx (or not at all) through every retry: next pass tries again."""
+    """Google answered 429/5xx (or not at all) through every retry: reported; the next pass tries again.
+
+    Not `transient`: the backoff already waited minutes, so a caller must not retry it at once.
+    """
 
     code = "google_unreachable"
-    transient = True
 
 
 class GoogleAccessError(WorkbookError):

@@ -63,8 +63,8 @@ def run_google(ws: Workspace, reports: list[FileReport], *, final: bool) -> Quot
 class _Book:
     """One spreadsheet's pass state: its tabs' reports, snapshots and what the store knows of them."""
 
-    def __init__(self, ws: Workspace, book: GoogleBook, tabs: list[tuple[FormDef, str]]) -> None:
-        self.ws, self.book, self.tabs = ws, book, tabs
+    def __init__(self, ws: Workspace, book: GoogleBook, tabs: list[tuple[FormDef, str]], final: bool) -> None:
+        self.ws, self.book, self.tabs, self.final = ws, book, tabs, final
         self.labels = {form.id: label_for(book.id, tab) for form, tab in tabs}
         self.reports = {form.id: FileReport(path=None, form=form.id, label=self.labels[form.id]) for form, _ in tabs}
         self.now = ws.clock.now().isoformat(timespec="seconds")
@@ -118,10 +118,11 @@ class _Book:
         label = self.labels[form.id]
         message = self.ws.t(f"file.{exc.code}", **{"detail": exc.detail, **exc.params})
         with self.ws.store.transaction():
-            self.ws.store.set_file_status(label, form.id, "retrying" if exc.transient else "problem", self.now,
+            retrying = exc.transient and not self.final
+            self.ws.store.set_file_status(label, form.id, "retrying" if retrying else "problem", self.now,
                                           code=exc.code, message=message,
                                           identity=VersionIdentity(state.version).text() if state else "")
-        if not exc.transient:
+        if not retrying:
             log.warning(self.ws.t("log.file_problem", file=label, message=message))
 
     def all_problem(self, exc: WorkbookError) -> list[FileReport]:
@@ -137,7 +138,7 @@ class _Book:
 
 
 def _one_book(ws: Workspace, book: GoogleBook, tabs: list[tuple[FormDef, str]], *, final: bool) -> list[FileReport]:
-    b = _Book(ws, book, tabs)
+    b = _Book(ws, book, tabs, final)
     try:
         state = book.drive_state()
         known = b.identities()
@@ -168,8 +169,6 @@ def _one_book(ws: Workspace, book: GoogleBook, tabs: list[tuple[FormDef, str]], 
         stale = any(b.stale.values())
         b.set_ok(snaps, f"{OURS}{gate.version}" if sure and not stale else "")
     except WorkbookError as exc:
-        if exc.transient and not final:
-            log.debug("google:%s: %s (retrying)", book.id, exc)
         return b.all_problem(exc)
     return _logged(b)
 
