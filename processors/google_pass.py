@@ -26,7 +26,8 @@ from collections.abc import Iterable
 from . import faults
 from .errors import WorkbookChangedError, WorkbookError
 from .forms.definition import FormDef
-from .passes import FileReport, log_file
+from .kinds import Kind
+from .passes import MAX_ROUNDS, FileReport, log_file
 from .sheets.base import Snapshot, VersionIdentity
 from .sheets.google.book import DriveState, GoogleBook
 from .sheets.google.client import account_email
@@ -45,13 +46,17 @@ def label_for(spreadsheet_id: str, tab: str) -> str:
     return f"google:{spreadsheet_id}/{tab}"
 
 
-def run_google(ws: Workspace, reports: list[FileReport], *, final: bool) -> QuotaUse:
+def run_google(ws: Workspace, reports: list[FileReport], kinds: dict[str, Kind], *, final: bool) -> QuotaUse:
     client = ws.google_client()
     http = client.http_client
     before = http.use.copy() if isinstance(http, PacedHTTPClient) else QuotaUse()
     account = account_email(client)
     for sid, tabs in ws.google_tabs().items():
-        reports.extend(_one_book(ws, GoogleBook(client, sid, account), tabs, final=final))
+        for _ in range(MAX_ROUNDS):  # again only for news a later tab made for an earlier one (order → lines)
+            reports.extend(_one_book(ws, GoogleBook(client, sid, account), tabs, kinds, final=final))
+            labels = {label_for(sid, tab) for _, tab in tabs}
+            if not labels & ws.store.dirty_files():
+                break
     used = http.use.since(before) if isinstance(http, PacedHTTPClient) else QuotaUse()
     if used.sheets or used.retries:
         recent = http.pacer.in_last_minute() if isinstance(http, PacedHTTPClient) else 0
@@ -137,7 +142,8 @@ class _Book:
                 self.ws.store.set_file_status(self.labels[form_id], form_id, "ok", self.now, identity=identity)
 
 
-def _one_book(ws: Workspace, book: GoogleBook, tabs: list[tuple[FormDef, str]], *, final: bool) -> list[FileReport]:
+def _one_book(ws: Workspace, book: GoogleBook, tabs: list[tuple[FormDef, str]], kinds: dict[str, Kind], *,
+              final: bool) -> list[FileReport]:
     b = _Book(ws, book, tabs, final)
     try:
         state = book.drive_state()
@@ -150,10 +156,12 @@ def _one_book(ws: Workspace, book: GoogleBook, tabs: list[tuple[FormDef, str]], 
             return _skipped(b)
         snaps = b.snapshots(state)
         for form, _ in tabs:
+            kinds[form.id].prepare()
             if form.id in snaps:
                 res = FileSync(ws, form, snaps[form.id]).run()
                 rep = b.reports[form.id]
                 rep.rows, rep.changed, rep.outcomes = res.rows, res.changed, res.outcomes
+                kinds[form.id].after_sync(True)
         faults.point("after_sync")
         owing = {fid: ws.store.pending(b.labels[fid]) for fid in snaps}
         if not any(owing.values()):

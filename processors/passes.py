@@ -14,6 +14,7 @@ from pathlib import Path
 from . import faults
 from .errors import WorkbookChangedError, WorkbookError, WorkbookLockedError, WorkbookMissingError
 from .forms.definition import FormDef
+from .kinds import kind_for
 from .mail.sender import DeliveryReport, deliver_due
 from .sheets.base import FileIdentity
 from .sheets.google.pacing import QuotaUse
@@ -24,6 +25,7 @@ from .workspace import Workspace
 from .writeback import flush
 
 log = logging.getLogger("sheetflow")
+MAX_ROUNDS = 3
 
 
 @dataclass
@@ -69,24 +71,35 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
     """
     report = PassReport()
     wanted = {p.resolve() for p in paths} if paths is not None else None
-    owed = set(ws.store.pending_files())
     with ws.exclusive():
         if ws.revalidate_if_rules_changed():
             paths = None  # every workbook, every row
             wanted = None
+        kinds = {fid: kind_for(ws, form) for fid, form in ws.forms.items()}
+        with ws.store.transaction():  # deadlines first, so a row turned overdue shows it in this very pass
+            for kind in kinds.values():
+                kind.timers()
         if ws.cfg.backend == "google":
             from .google_pass import run_google
 
-            report.quota = run_google(ws, report.files, final=final)
+            report.quota = run_google(ws, report.files, kinds, final=final)
             if follow_up:
                 report.mail = follow_up_work(ws)
             return report
-        dirty = ws.store.dirty_files()
-        for form, path in ws.form_files():
-            file = ws.rel(path)
-            if wanted is not None and path.resolve() not in wanted and file not in owed | dirty:
-                continue
-            report.files.append(_one_file(ws, form, path, final=final, owed=file in owed | dirty))
+        for round_ in range(MAX_ROUNDS):
+            for form in ws.forms.values():
+                kinds[form.id].prepare()
+                for path in ws.files_of(form):
+                    file = ws.rel(path)
+                    owed = file in set(ws.store.pending_files()) | ws.store.dirty_files()
+                    if (round_ or wanted is not None) and not owed and (round_ or path.resolve() not in wanted):
+                        continue
+                    rep = _one_file(ws, form, path, final=final, owed=owed)
+                    report.files.append(rep)
+                    if not rep.skipped and rep.problem is None:
+                        kinds[form.id].after_sync(True)
+            if not ws.store.dirty_files():  # a later sheet's news for an earlier one (order issued → its lines)
+                break
         if follow_up:
             report.mail = follow_up_work(ws)
     return report

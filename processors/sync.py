@@ -8,6 +8,8 @@ refused or delayed write never burns a number.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,7 +19,9 @@ from .config import Person
 from .fingerprint import fingerprint
 from .forms.definition import FormDef
 from .forms.fields import is_blank
+from .forms.rules import RuleContext
 from .forms.validate import RowResult, render_problems, summary_values, validate_row
+from .kinds import cells_of, kind_for
 from .sheets.base import SheetRow, Snapshot
 from .store.db import Record
 from .workflow.lifecycle import Lifecycle
@@ -59,7 +63,22 @@ def user_names(form: FormDef, snap: Snapshot) -> list[str]:
 
 
 def content_hash(form: FormDef, snap: Snapshot, row: SheetRow) -> str:
+    if form.kind:  # by text, so a value put back as text (an issued order restored) reads as the same
+        return fingerprint(content_cells(form, snap, row), user_names(form, snap))
     return fingerprint(row.values, user_names(form, snap))
+
+
+def content_cells(form: FormDef, snap: Snapshot, row: SheetRow) -> dict[str, str]:
+    return {name: content_text(row.values.get(name)) for name in user_names(form, snap)}
+
+
+def content_text(value: object) -> str:
+    """A cell as text, the same whether it holds a date or number or the text of one."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    return cell_text(value)
 
 
 def cell_text(value: object) -> str:
@@ -108,6 +127,7 @@ class FileSync:
         self.now = ws.clock.now().isoformat(timespec="seconds")
         self.result = SyncResult(rows=len(snap.rows))
         self.life = Lifecycle(ws, form)
+        self.kind = kind_for(ws, form)
         self.view: list[tuple[str, int, str, str, str]] = []
 
     def run(self) -> SyncResult:
@@ -160,22 +180,30 @@ class FileSync:
         form, snap = self.form, self.snap
         raw = {name: row.values.get(name, "") for name in user_names(form, snap)}
         blank = all(is_blank(v) for v in raw.values())
+        key = cell_text(row.values.get("key"))
+        extra = ""
         try:
-            result = RowResult(values={}) if blank else validate_row(form, raw, self.ws.cfg)
+            if blank:
+                result = RowResult(values={})
+            else:
+                result = validate_row(form, raw, self.ws.cfg, RuleContext(self.ws, key, row.number))
+                extra = self.kind.check(result, key, row.number)
+                if form.kind:
+                    result.values["_cells"] = json.dumps(content_cells(form, snap, row), ensure_ascii=False)
         except Exception:  # a bug of ours must cost one row, never the pass
             log.exception("%s row %d: validation failed", self.file, row.number)
             self._show(row, fp, f"fp:{fp}:{occ}", key=cell_text(row.values.get("key")), state=INVALID, valid=False,
                        message=self.ws.t("row.internal_error"))
             return
         chash = content_hash(form, snap, row)
-        key = cell_text(row.values.get("key"))
+        if extra:  # what the record's signature also covers (an order's lines)
+            chash = fingerprint({"row": chash, "extra": extra}, ["row", "extra"])
         note = ""
         if key:
             record = self.store.record(key)
             if record is not None and record.form == form.id:
                 owners = keys[key]
-                owner = next((i for i in owners if content_hash(form, snap, snap.rows[i]) == record.content_hash),
-                             owners[0])
+                owner = next((i for i in owners if self._same_content(snap.rows[i], record)), owners[0])
                 if snap.rows[owner] is row:
                     self._keyed(row, fp, record, result, chash, blank)
                     return
@@ -188,6 +216,11 @@ class FileSync:
                            message=self.ws.t("row.unknown_key", key=key, label=self._key_label()))
                 return
         self._keyless(row, fp, occ, result, chash, blank, note)
+
+    def _same_content(self, row: SheetRow, record: Record) -> bool:
+        if self.form.kind:
+            return content_cells(self.form, self.snap, row) == cells_of(record.data)
+        return content_hash(self.form, self.snap, row) == record.content_hash
 
     def _key_label(self) -> str:
         col = self.form.system_column("key")
@@ -210,6 +243,10 @@ class FileSync:
             return
         cells = {col: cell_text(row.values.get(col)) for col in life.sign_columns() if col in self.snap.columns}
         refusals: list[str] = []
+        if record.content_hash != chash and record.state != INVALID and self.kind.immutable(record):
+            self._put_back(row, fp, record)
+            return
+        refusals += self._tracking(record, result)
         if record.state == INVALID or record.content_hash != chash:
             was_invalid = record.state == INVALID
             record.data, record.content_hash, record.row_hint = summary_values(result.values), chash, row.number
@@ -223,9 +260,44 @@ class FileSync:
             wanted, refusals = review.cells, review.refusals
         if record.notice:
             refusals.append(record.notice)
-        message = " ".join([*refusals, life.guidance(record.state, record.data)]).strip()
+        guidance = self.kind.guidance(record)
+        message = " ".join([*refusals, life.guidance(record.state, record.data) if guidance is None
+                            else guidance]).strip()
         self._show(row, fp, f"key:{record.key}", key=record.key, state=record.state, valid=True,
                    message=message, updated=record.updated_at, extra=wanted)
+
+    def _tracking(self, record: Record, result: RowResult) -> list[str]:
+        """After-signing columns (delivery dates, quantities received, paid on): recorded, handed to the kind."""
+        names = [f.name for f in self.form.tracking_fields]
+        if not names:
+            return []
+        after = summary_values({n: result.values.get(n) for n in names})
+        before = {n: record.data[n] for n in names if n in record.data}
+        if after == before:
+            return []
+        record.data = {**{k: v for k, v in record.data.items() if k not in names}, **after}
+        self.store.conn.execute("UPDATE records SET data = ? WHERE id = ?",
+                                (json.dumps(record.data, ensure_ascii=False), record.id))
+        return self.kind.on_tracking(record, before, after)
+
+    def _put_back(self, row: SheetRow, fp: str, record: Record) -> None:
+        """An issued document's content was edited: restore the issued values, keep what was typed, say how to amend.
+
+        The one place the system writes over a person's cell; the transition keeps the replaced values.
+        """
+        ws = self.ws
+        issued = cells_of(record.data)
+        now_cells = content_cells(self.form, self.snap, row)
+        replaced = {n: v for n, v in now_cells.items() if n in issued and v != issued[n]}
+        if replaced:
+            labels = {f.name: ws.t.pick(f.label) for f in self.form.fields}
+            what = "；".join(f"{labels.get(n, n)}: {issued[n] or '∅'} ← {v or '∅'}" for n, v in replaced.items())
+            self.store.add_transition(record.id, at=self.now, from_state=record.state, to_state=record.state,
+                                      actor="sheet", reason=ws.t("transition.edit_reverted", changes=what))
+            log.warning(ws.t("log.edit_reverted", file=self.file, row=row.number, key=record.key, changes=what))
+        message = ws.t("row.issued_immutable", key=record.key, label=ws.t.pick(self.form.title))
+        self._show(row, fp, f"key:{record.key}", key=record.key, state=record.state, valid=True, message=message,
+                   updated=record.updated_at, extra={**{n: issued[n] for n in replaced}, **self.life.stamps(record)})
 
     def _keyless(self, row: SheetRow, fp: str, occ: int, result: RowResult, chash: str, blank: bool,
                  note: str) -> None:

@@ -88,16 +88,15 @@ class Workspace:
         return settings.sheet if settings else None
 
     def form_files(self) -> list[tuple[FormDef, Path]]:
-        """Each form's workbooks; a pattern with wildcards may match several (one per department)."""
-        out: list[tuple[FormDef, Path]] = []
-        for form in self.forms.values():
-            pattern = self.file_pattern(form)
-            if any(ch in pattern for ch in "*?["):
-                matches = sorted(p for p in self.cfg.sheets_dir.glob(pattern) if not _is_temp(p.name))
-            else:
-                matches = [self.cfg.sheets_dir / pattern]
-            out.extend((form, p) for p in matches)
-        return out
+        """Each form's workbooks, forms in pass order."""
+        return [(form, p) for form in self.forms.values() for p in self.files_of(form)]
+
+    def files_of(self, form: FormDef) -> list[Path]:
+        """A form's workbooks; a pattern with wildcards may match several (one per department)."""
+        pattern = self.file_pattern(form)
+        if any(ch in pattern for ch in "*?["):
+            return sorted(p for p in self.cfg.sheets_dir.glob(pattern) if not _is_temp(p.name))
+        return [self.cfg.sheets_dir / pattern]
 
     @contextmanager
     def exclusive(self, timeout: float = 60.0) -> Iterator[None]:

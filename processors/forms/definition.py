@@ -58,6 +58,9 @@ class FieldDef:
     max_length: int | None = None
     decimals: int | None = None
     default: str | None = None
+    #: False for a column filled after the record is signed (delivery dates, received quantity, paid on):
+    #: not part of what a signature covers, and free to change on an issued document
+    content: bool = True
 
     def header(self) -> str:
         return header_text(self.label)
@@ -110,11 +113,18 @@ class FormDef:
     requirements: tuple[str, ...] = ()
     route: tuple[StepDef, ...] = ()
     amount: tuple[str, ...] = ()             # fields whose product is the record's amount
+    kind: str | None = None                  # the Python behaviour this form adds (processors/kinds)
+    after: tuple[str, ...] = ()              # forms whose sheets a pass reads before this one's
 
     @property
     def content_fields(self) -> tuple[FieldDef, ...]:
-        """What a signature covers: every field but the sign-off columns themselves."""
-        return tuple(f for f in self.fields if f.type != "signoff")
+        """What a signature covers: every field but the sign-off columns and the after-signing ones."""
+        return tuple(f for f in self.fields if f.type != "signoff" and f.content)
+
+    @property
+    def tracking_fields(self) -> tuple[FieldDef, ...]:
+        """Filled after signing (content = false): they move the record on, they never restart its route."""
+        return tuple(f for f in self.fields if not f.content)
 
     def step(self, name: str) -> StepDef:
         return next(s for s in self.route if s.name == name)
@@ -163,13 +173,33 @@ def load_forms(dirs: list[Path], rule_names: set[str]) -> dict[str, FormDef]:
         if form.id in forms:
             raise FormDefinitionError(path, "id", f"a unique form id; {form.id!r} is also in {forms[form.id].path}")
         forms[form.id] = form
-    return forms
+    return _ordered(forms)
+
+
+def _ordered(forms: dict[str, FormDef]) -> dict[str, FormDef]:
+    """Forms in the order a pass reads them: each after the forms it names in `after` (order lines before orders)."""
+    out: dict[str, FormDef] = {}
+
+    def visit(form: FormDef, trail: tuple[str, ...]) -> None:
+        if form.id in out:
+            return
+        if form.id in trail:
+            raise FormDefinitionError(form.path, "after", f"no cycle; {' → '.join((*trail, form.id))}")
+        for other in form.after:
+            if other not in forms:
+                raise FormDefinitionError(form.path, "after", f"ids of other forms, got {other!r}")
+            visit(forms[other], (*trail, form.id))
+        out[form.id] = form
+
+    for form in forms.values():
+        visit(form, ())
+    return out
 
 
 def load_form(path: Path, rule_names: set[str]) -> FormDef:
     top = Section(load_toml(path, FormDefinitionError), path, "", FormDefinitionError)
     top.unknown({"id", "title", "requirements", "file", "sheet", "sheet_aliases", "numbering",
-                 "fields", "rules", "system", "workflow", "route", "amount"})
+                 "fields", "rules", "system", "workflow", "route", "amount", "kind", "after"})
     form_id = top.text("id")
     if not _NAME.match(form_id):
         raise top.fail("id", "lower-case letters, digits and _ (e.g. purchase_request)")
@@ -239,14 +269,14 @@ def load_form(path: Path, rule_names: set[str]) -> FormDef:
         sheet=top.text("sheet"), sheet_aliases=tuple(top.str_list("sheet_aliases", [])),
         prefix=prefix, digits=digits, fields=tuple(fields), system=tuple(system), rules=tuple(rules),
         on_valid=on_valid, states=states, requirements=tuple(top.str_list("requirements", [])),
-        route=route, amount=amount,
+        route=route, amount=amount, kind=top.text("kind", None), after=tuple(top.str_list("after", [])),
     )
 
 
 def _load_field(sec: Section) -> FieldDef:
     sec.unknown({"name", "label", "aliases", "type", "required", "help", "width", "choices",
                  "choices_from", "role", "same_department_as", "gt", "ge", "lt", "le",
-                 "max_length", "decimals", "default"})
+                 "max_length", "decimals", "default", "content"})
     name = sec.text("name")
     if not _NAME.match(name):
         raise sec.fail("name", "lower-case letters, digits and _")
@@ -284,7 +314,7 @@ def _load_field(sec: Section) -> FieldDef:
         width=float(sec.get("width", (int, float), 12)), choices=tuple(choices), choices_from=choices_from,
         role=role, same_department_as=sec.text("same_department_as", None), bounds=bounds,
         max_length=sec.get("max_length", int, None), decimals=sec.get("decimals", int, None),
-        default=default,
+        default=default, content=sec.get("content", bool, True),
     )
 
 

@@ -1,18 +1,29 @@
 """Domain rules a TOML line cannot say, as small named functions a form refers to.
 
-Each rule gets the typed values of a row (None where blank or invalid) and the
-rule's parameters from the form, and returns the problems it finds.
+Each rule gets the typed values of a row (None where blank or invalid), the
+rule's parameters from the form, the config, and a context (the workspace and
+the row's own key) for rules that look at other records (R6: an order line must
+trace to an approved request), and returns the problems it finds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..config import Config
 from .fields import Problem
 
-Rule = Callable[[dict[str, Any], dict[str, Any], Config], list[Problem]]
+
+@dataclass
+class RuleContext:
+    ws: Any                 # the Workspace (typed loosely: forms/ does not import the engine)
+    key: str = ""           # the row's record key, '' before it has one
+    row: int = 0
+
+
+Rule = Callable[[dict[str, Any], dict[str, Any], Config, RuleContext], list[Problem]]
 RULES: dict[str, Rule] = {}
 
 
@@ -22,7 +33,8 @@ def rule(fn: Rule) -> Rule:
 
 
 @rule
-def nonstandard_needs_attachment(values: dict[str, Any], params: dict[str, Any], cfg: Config) -> list[Problem]:
+def nonstandard_needs_attachment(values: dict[str, Any], params: dict[str, Any], cfg: Config,
+                                 ctx: RuleContext) -> list[Problem]:
     """R3: a non-standard item must carry a description of what makes it special."""
     type_field = params.get("type_field", "item_type")
     target = params.get("field", "attachment")

@@ -9,7 +9,7 @@ from ..config import Config, Person
 from ..i18n import Translator
 from .definition import FieldDef, FormDef
 from .fields import Problem, choice_options, convert, is_blank
-from .rules import RULES
+from .rules import RULES, RuleContext
 
 
 @dataclass
@@ -22,7 +22,7 @@ class RowResult:
         return not self.problems
 
 
-def validate_row(form: FormDef, raw: dict[str, object], cfg: Config) -> RowResult:
+def validate_row(form: FormDef, raw: dict[str, object], cfg: Config, ctx: RuleContext | None = None) -> RowResult:
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for fdef in form.fields:
@@ -42,7 +42,7 @@ def validate_row(form: FormDef, raw: dict[str, object], cfg: Config) -> RowResul
     for fdef in form.fields:
         problems.extend(_department_check(fdef, values))
     for rdef in form.rules:
-        problems.extend(RULES[rdef.check](values, rdef.params, cfg))
+        problems.extend(RULES[rdef.check](values, rdef.params, cfg, ctx or RuleContext(ws=None)))
     return RowResult(values=values, problems=problems)
 
 

@@ -12,6 +12,7 @@ import email.policy
 import re
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from pathlib import Path
 
 from .outbox import OutboxRow
 
@@ -34,8 +35,12 @@ def envelope_address(text: str) -> str:
     return addr
 
 
-def build(row: OutboxRow, sender: str, now: dt.datetime) -> EmailMessage:
-    """multipart/alternative (text, html) when there is HTML, else text/plain."""
+def build(row: OutboxRow, sender: str, now: dt.datetime, root: Path | None = None) -> EmailMessage:
+    """multipart/alternative (text, html) when there is HTML, else text/plain; issued PDFs attached.
+
+    An attachment is read when the mail is built, from the workspace-relative path queued with it: the
+    document is written (immutable) before the mail is queued, so the bytes sent are the bytes issued.
+    """
     for text in (sender, *row.recipients):
         envelope_address(text)
     msg = EmailMessage(policy=POLICY)
@@ -49,6 +54,10 @@ def build(row: OutboxRow, sender: str, now: dt.datetime) -> EmailMessage:
     msg.set_content(row.body_text, charset="utf-8")
     if row.body_html:
         msg.add_alternative(row.body_html, subtype="html", charset="utf-8")
+    for rel in row.attachments:
+        path = (root or Path(".")) / rel
+        msg.add_attachment(path.read_bytes(), maintype="application",
+                           subtype="pdf" if path.suffix.lower() == ".pdf" else "octet-stream", filename=path.name)
     return msg
 
 

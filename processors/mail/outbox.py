@@ -28,6 +28,7 @@ class Mail:
     html: str | None = None
     record_key: str | None = None
     secrets: list[str] = field(default_factory=list)   # e.g. a one-time code, blanked once delivered
+    attachments: list[str] = field(default_factory=list)  # workspace-relative paths (issued PDFs)
 
 
 def message_id(key: str, sender: str) -> str:
@@ -41,9 +42,10 @@ def enqueue(store: Store, mail: Mail, *, sender: str, at: str) -> bool:
     assert store.conn.in_transaction, "queue mail in the same transaction as the state change"
     cur = store.conn.execute(
         "INSERT INTO outbox (key, message_id, record_key, recipients, subject, body_text, body_html, secrets, "
-        "next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO NOTHING",
+        "attachments, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO NOTHING",
         (mail.key, message_id(mail.key, sender), mail.record_key, json.dumps(mail.to, ensure_ascii=False),
-         mail.subject, mail.text, mail.html, json.dumps(mail.secrets), at, at))
+         mail.subject, mail.text, mail.html, json.dumps(mail.secrets),
+         json.dumps(mail.attachments, ensure_ascii=False), at, at))
     return cur.rowcount == 1
 
 
@@ -74,6 +76,7 @@ class OutboxRow:
     last_error: str
     created_at: str
     sent_at: str | None
+    attachments: list[str] = field(default_factory=list)
 
 
 def _row(r: sqlite3.Row) -> OutboxRow:
@@ -81,7 +84,8 @@ def _row(r: sqlite3.Row) -> OutboxRow:
                      recipients=json.loads(r["recipients"]), subject=r["subject"], body_text=r["body_text"],
                      body_html=r["body_html"], secrets=json.loads(r["secrets"]), state=r["state"],
                      attempts=r["attempts"], next_attempt_at=r["next_attempt_at"], last_error=r["last_error"],
-                     created_at=r["created_at"], sent_at=r["sent_at"])
+                     created_at=r["created_at"], sent_at=r["sent_at"],
+                     attachments=json.loads(r["attachments"]))
 
 
 def get(store: Store, key: str) -> OutboxRow | None:

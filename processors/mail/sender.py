@@ -178,9 +178,12 @@ class _Delivery:
     def _wire(self, row: OutboxRow) -> bytes | None:
         """The message bytes, or None after failing the row (an address no server can take)."""
         try:
-            return to_bytes(build(row, self.mail.sender, self.ws.clock.now()))
+            return to_bytes(build(row, self.mail.sender, self.ws.clock.now(), self.ws.root))
         except BadAddress as exc:
             self._failed(row, self.ws.t("mail.bad_address", address=str(exc)))
+            return None
+        except OSError as exc:  # an issued document moved away: a person must put it back, then resend
+            self._failed(row, self.ws.t("mail.attachment_missing", file=getattr(exc, "filename", "") or str(exc)))
             return None
 
     # -- transports ------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..resources import package_file
 
-SCHEMA_VERSION = 3  # 2: meta table, indexes for content lookups and view refreshes; 3: outbox
+SCHEMA_VERSION = 4  # 2: meta table, indexes for content lookups and view refreshes; 3: outbox; 4: attachments
 
 
 @dataclass
@@ -73,8 +73,12 @@ class Store:
         added = {"notice": "TEXT NOT NULL DEFAULT ''", "sheet_dirty": "INTEGER NOT NULL DEFAULT 0",
                  "route_version": "INTEGER NOT NULL DEFAULT 0", "step_opened_at": "TEXT NOT NULL DEFAULT ''",
                  "remind_at": "TEXT NOT NULL DEFAULT ''"}
-        return "".join(f"ALTER TABLE records ADD COLUMN {name} {decl};\n"
-                       for name, decl in added.items() if have and name not in have)
+        out = "".join(f"ALTER TABLE records ADD COLUMN {name} {decl};\n"
+                      for name, decl in added.items() if have and name not in have)
+        outbox = {r[1] for r in self.conn.execute("PRAGMA table_info(outbox)")}
+        if outbox and "attachments" not in outbox:
+            out += "ALTER TABLE outbox ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';\n"
+        return out
 
     def close(self) -> None:
         self.conn.close()
@@ -222,6 +226,11 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def forget_file_view(self, file: str) -> None:
+        """Make every row of one sheet count as changed next time it is synced (what it depends on changed)."""
+        self.conn.execute("DELETE FROM row_view WHERE file = ?", (file,))
+        self.conn.execute("UPDATE file_status SET identity = '' WHERE file = ?", (file,))
 
     def forget_views(self) -> None:
         """Make every row count as changed on the next pass (the rules themselves changed)."""

@@ -95,6 +95,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     body_text        TEXT NOT NULL,
     body_html        TEXT,
     secrets          TEXT NOT NULL DEFAULT '[]',  -- JSON: strings blanked out of the bodies once sent
+    attachments      TEXT NOT NULL DEFAULT '[]',  -- JSON: workspace-relative paths of issued documents
     state            TEXT NOT NULL DEFAULT 'queued',  -- queued|sending|data_end|sent|failed|unknown
     attempts         INTEGER NOT NULL DEFAULT 0,
     next_attempt_at  TEXT NOT NULL,

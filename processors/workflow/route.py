@@ -226,6 +226,9 @@ class Route:
                   applicant_name=applicant.name, record_key=record.key, summary=summary(self.ws, self.form, record),
                   stamps=list(self.stamps(record).values()), form_title=self.t.pick(self.form.title),
                   next_step=self.guidance(record.state, record.data, self._now().date()))
+        from ..kinds import kind_for
+
+        kind_for(self.ws, self.form).on_approved(record)   # an order issued, a plan released
 
     # -- a sign-off cell changed -------------------------------------------------------------
     def review(self, record: Record, cells: dict[str, str]) -> CellReview:

@@ -1,0 +1,78 @@
+"""Behaviour a form adds beyond its TOML: the order documents, plans and lines (frappe's doctype controllers).
+
+A form names its kind (`kind = "purchase_order"`); the engine calls the kind's
+hooks at fixed points of a pass. A form without a kind gets `Kind`, whose hooks
+do nothing, so the purchase request runs exactly as before.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..forms.definition import FormDef
+    from ..forms.validate import RowResult
+    from ..store.db import Record
+    from ..workspace import Workspace
+
+KINDS: dict[str, type[Kind]] = {}
+
+
+def register(name: str) -> Any:
+    def wrap(cls: type[Kind]) -> type[Kind]:
+        KINDS[name] = cls
+        return cls
+    return wrap
+
+
+class Kind:
+    def __init__(self, ws: Workspace, form: FormDef) -> None:
+        self.ws, self.form, self.t, self.store = ws, form, ws.t, ws.store
+
+    def prepare(self) -> None:
+        """Before this form's sheet is synced in a pass (a plan made from newly approved requests)."""
+
+    def check(self, result: RowResult, key: str, row: int) -> str:
+        """After the row's own validation: add problems or derived values; return extra content to sign."""
+        return ""
+
+    def after_sync(self, changed: bool) -> None:
+        """After this form's sheet was synced (lines changed: their orders must be looked at again)."""
+
+    def immutable(self, record: Record) -> bool:
+        """An issued document: an edit to its content is put back, never taken."""
+        return False
+
+    def on_tracking(self, record: Record, before: dict[str, str], after: dict[str, str]) -> list[str]:
+        """After-signing columns changed (received quantity, paid on …): move on; return notes for the row."""
+        return []
+
+    def on_approved(self, record: Record) -> None:
+        """The approval route ended in approval (inside the pass's transaction)."""
+
+    def guidance(self, record: Record) -> str | None:
+        """The row's message for a state the route does not know (delivery, payment …); None: the default."""
+        return None
+
+    def timers(self) -> None:
+        """Time-driven work once per pass: reminders before a due date, overdue notices, payments due."""
+
+
+def kind_for(ws: Workspace, form: FormDef) -> Kind:
+    if form.kind is None:
+        return Kind(ws, form)
+    _load_builtin()
+    return KINDS[form.kind](ws, form)
+
+
+def _load_builtin() -> None:
+    from ..orders import kinds  # noqa: F401  (registers purchase_plan, order_line, purchase_order)
+
+
+def cells_of(data: dict[str, str]) -> dict[str, str]:
+    """The content cells as they read when last accepted (kept to put back an edit to an issued document)."""
+    try:
+        return dict(json.loads(data.get("_cells", "{}")))
+    except ValueError:
+        return {}
