@@ -92,6 +92,8 @@ def test_a_long_order_runs_over_pages_with_page_numbers() -> None:
     assert f"共{len(reader.pages)}页" in last
     assert "PO-2026-0007" in last                                 # the number in every page's footer
     assert "¥60.00" in last and "陆拾元整" in last
+    for page in reader.pages[:-1]:                                # the grand total once, at the end
+        assert "陆拾元整" not in "".join((page.extract_text() or "").split())
 
 
 def test_a_workspace_template_wins_over_the_bundled_one(tmp_path: Path) -> None:
