@@ -85,6 +85,32 @@ class FormSettings:
 
 
 @dataclass(frozen=True)
+class Letterhead:
+    name: str = ""
+    address: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Supplier:
+    name: str
+    email: str = ""
+    contact: str = ""
+    phone: str = ""
+    address: str = ""
+    credit_days: int = 0                  # O6: payment terms in days after delivery; 0 = pay at once
+
+
+@dataclass(frozen=True)
+class OrderSettings:
+    archive_finance: str = ""             # O3: the finance copy of every issued order (an address)
+    archive_commerce: str = ""            # O3: the commerce department's copy
+    contact_reminder_days: tuple[int, ...] = (7, 3)   # O4: remind the buyer this many days before the due date
+    payment_lead_days: int = 3            # O6: the payment request goes this many days before it is due
+    outstanding_file: str = "未交货明细.xlsx"   # O7: the generated sheet of undelivered lines
+
+
+@dataclass(frozen=True)
 class GoogleSettings:
     """Google Sheets backend. The service-account key's path comes from the environment, never from here."""
 
@@ -110,6 +136,9 @@ class Config:
     language: str = "zh"
     timezone: str = "Asia/Shanghai"
     company: str = ""
+    letterhead: Letterhead = field(default_factory=Letterhead)
+    orders: OrderSettings = field(default_factory=OrderSettings)
+    suppliers: dict[str, Supplier] = field(default_factory=dict)
     backend: str = "xlsx"
     sheets_dir: Path = field(default_factory=Path)
     output_dir: Path = field(default_factory=Path)
@@ -128,6 +157,9 @@ class Config:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def supplier(self, name: str) -> Supplier | None:
+        return self.suppliers.get(normalize_name(name))
 
     def people_with_role(self, role: str) -> list[Person]:
         return [p for p in self.people if role in p.roles]
@@ -158,7 +190,7 @@ def load_config(root: Path) -> Config:
     path = root / CONFIG_NAME
     top = Section(load_toml(path, ConfigError), path, "", ConfigError)
     top.unknown({"language", "timezone", "company", "backend", "paths", "watch", "departments",
-                 "people", "forms", "approvals", "mail", "google"})
+                 "people", "forms", "approvals", "mail", "google", "orders", "suppliers"})
     cfg = Config(root=root)
     cfg.language = top.choice("language", LANGUAGES, "zh")
     cfg.timezone = top.text("timezone", "Asia/Shanghai")
@@ -170,6 +202,9 @@ def load_config(root: Path) -> Config:
     company = top.section("company", None)
     company.unknown({"name", "address", "phone"})
     cfg.company = company.text("name", "")
+    cfg.letterhead = Letterhead(cfg.company, company.text("address", ""), company.text("phone", ""))
+    cfg.orders = _load_orders(top.section("orders", None))
+    cfg.suppliers = _load_suppliers(top.section("suppliers", None))
 
     backend = top.section("backend", None)
     backend.unknown({"kind", "sheets_dir"})
@@ -228,6 +263,45 @@ def spreadsheet_id(sec: Section, key: str) -> str:
         return text
     raise sec.fail(key, "a Google spreadsheet address (https://docs.google.com/spreadsheets/d/…/edit) or its id, "
                         f"got {text!r}")
+
+
+def _email(sec: Section, key: str) -> str:
+    value = sec.text(key, "")
+    if value and ("@" not in value or " " in value.strip()):
+        raise sec.fail(key, f"an email address, got {value!r}")
+    return value.strip()
+
+
+def _load_orders(sec: Section) -> OrderSettings:
+    sec.unknown({"archive_finance", "archive_commerce", "contact_reminder_days", "payment_lead_days",
+                 "outstanding_file"})
+    days = sec.get("contact_reminder_days", list, [7, 3])
+    if not all(isinstance(d, int) and 0 <= d <= 90 for d in days):
+        raise sec.fail("contact_reminder_days", "a list of whole numbers of days from 0 to 90, e.g. [7, 3]")
+    lead = int(sec.get("payment_lead_days", int, 3))
+    if not 0 <= lead <= 60:
+        raise sec.fail("payment_lead_days", "a whole number of days from 0 to 60")
+    outstanding = sec.text("outstanding_file", "未交货明细.xlsx")
+    if not outstanding.endswith(".xlsx") or "/" in outstanding:
+        raise sec.fail("outstanding_file", "a file name ending in .xlsx (written in the output folder)")
+    return OrderSettings(archive_finance=_email(sec, "archive_finance"),
+                         archive_commerce=_email(sec, "archive_commerce"),
+                         contact_reminder_days=tuple(sorted(set(days), reverse=True)),
+                         payment_lead_days=lead, outstanding_file=outstanding)
+
+
+def _load_suppliers(sec: Section) -> dict[str, Supplier]:
+    out: dict[str, Supplier] = {}
+    for name in sec.data:
+        s = sec.section(name)
+        s.unknown({"email", "contact", "phone", "address", "credit_days"})
+        days = int(s.get("credit_days", int, 0))
+        if not 0 <= days <= 365:
+            raise s.fail("credit_days", "a whole number of days from 0 to 365")
+        out[normalize_name(name)] = Supplier(name=name, email=_email(s, "email"), contact=s.text("contact", ""),
+                                             phone=s.text("phone", ""), address=s.text("address", ""),
+                                             credit_days=days)
+    return out
 
 
 def _load_google(sec: Section) -> GoogleSettings:

@@ -180,6 +180,7 @@ class FileSync:
         form, snap = self.form, self.snap
         raw = {name: row.values.get(name, "") for name in user_names(form, snap)}
         blank = all(is_blank(v) for v in raw.values())
+        raw.update({f.name: row.values.get(f.name, "") for f in form.tracking_fields if f.name in snap.columns})
         key = cell_text(row.values.get("key"))
         extra = ""
         try:
@@ -188,6 +189,7 @@ class FileSync:
             else:
                 result = validate_row(form, raw, self.ws.cfg, RuleContext(self.ws, key, row.number))
                 extra = self.kind.check(result, key, row.number)
+                self._split_tracking(result)
                 if form.kind:
                     result.values["_cells"] = json.dumps(content_cells(form, snap, row), ensure_ascii=False)
         except Exception:  # a bug of ours must cost one row, never the pass
@@ -228,6 +230,9 @@ class FileSync:
 
     def _keyed(self, row: SheetRow, fp: str, record: Record, result: RowResult, chash: str, blank: bool) -> None:
         ws, form, life = self.ws, self.form, self.life
+        if record.content_hash != chash and record.state != INVALID and self.kind.immutable(record):
+            self._put_back(row, fp, record)  # an issued document: even a broken edit is put back, never taken
+            return
         if blank or not result.ok:
             message = render_problems(form, result.problems, ws.t, ws.cfg) if result.problems else ws.t(
                 "field.required", label=self._key_label(), help="")
@@ -242,11 +247,7 @@ class FileSync:
                        updated=record.updated_at)
             return
         cells = {col: cell_text(row.values.get(col)) for col in life.sign_columns() if col in self.snap.columns}
-        refusals: list[str] = []
-        if record.content_hash != chash and record.state != INVALID and self.kind.immutable(record):
-            self._put_back(row, fp, record)
-            return
-        refusals += self._tracking(record, result)
+        refusals: list[str] = self._tracking(record, result)
         if record.state == INVALID or record.content_hash != chash:
             was_invalid = record.state == INVALID
             record.data, record.content_hash, record.row_hint = summary_values(result.values), chash, row.number
@@ -266,19 +267,30 @@ class FileSync:
         self._show(row, fp, f"key:{record.key}", key=record.key, state=record.state, valid=True,
                    message=message, updated=record.updated_at, extra=wanted)
 
+    def _split_tracking(self, result: RowResult) -> None:
+        """A bad after-signing cell (a received quantity of 'abc') is refused on its own: the record stays valid."""
+        names = {f.name for f in self.form.tracking_fields}
+        bad = [p for p in result.problems if p.field in names]
+        self._tracking_problems = bad
+        if bad:
+            result.problems = [p for p in result.problems if p.field not in names]
+
     def _tracking(self, record: Record, result: RowResult) -> list[str]:
         """After-signing columns (delivery dates, quantities received, paid on): recorded, handed to the kind."""
-        names = [f.name for f in self.form.tracking_fields]
+        bad = getattr(self, "_tracking_problems", [])
+        names = [f.name for f in self.form.tracking_fields if f.name not in {p.field for p in bad}]
+        refused = [render_problems(self.form, bad, self.ws.t, self.ws.cfg)] if bad else []
         if not names:
-            return []
+            return refused
         after = summary_values({n: result.values.get(n) for n in names})
         before = {n: record.data[n] for n in names if n in record.data}
         if after == before:
-            return []
+            return refused
         record.data = {**{k: v for k, v in record.data.items() if k not in names}, **after}
-        self.store.conn.execute("UPDATE records SET data = ? WHERE id = ?",
-                                (json.dumps(record.data, ensure_ascii=False), record.id))
-        return self.kind.on_tracking(record, before, after)
+        record.updated_at = self.now
+        self.store.conn.execute("UPDATE records SET data = ?, updated_at = ? WHERE id = ?",
+                                (json.dumps(record.data, ensure_ascii=False), self.now, record.id))
+        return refused + self.kind.on_tracking(record, before, after)
 
     def _put_back(self, row: SheetRow, fp: str, record: Record) -> None:
         """An issued document's content was edited: restore the issued values, keep what was typed, say how to amend.

@@ -12,7 +12,7 @@ from typing import Any
 
 from .clock import Clock
 from .config import Config, load_config
-from .errors import ConfigError, WorkspaceBusyError
+from .errors import ConfigError, FormDefinitionError, WorkspaceBusyError
 from .forms.definition import FormDef, load_forms
 from .forms.rules import RULES
 from .i18n import Translator
@@ -31,6 +31,11 @@ class Workspace:
         self.clock = clock or Clock.from_env(self.cfg.tz)
         self.store = Store(self.cfg.state_path)
         self.rules_hash = rules_hash(self.cfg)
+        from .kinds import known_kinds
+
+        for form in self.forms.values():
+            if form.kind is not None and form.kind not in known_kinds():
+                raise FormDefinitionError(form.path, "kind", f"one of {', '.join(sorted(known_kinds()))}")
         self._google: Any = None
         if self.cfg.backend == "google":
             self.google_tabs()  # a form without a spreadsheet is a config error at start, not mid-pass
@@ -95,7 +100,9 @@ class Workspace:
         """A form's workbooks; a pattern with wildcards may match several (one per department)."""
         pattern = self.file_pattern(form)
         if any(ch in pattern for ch in "*?["):
-            return sorted(p for p in self.cfg.sheets_dir.glob(pattern) if not _is_temp(p.name))
+            others = {self.file_pattern(f) for f in self.forms.values() if f.id != form.id}
+            return sorted(p for p in self.cfg.sheets_dir.glob(pattern)
+                          if not _is_temp(p.name) and p.name not in others)  # another form's own workbook
         return [self.cfg.sheets_dir / pattern]
 
     @contextmanager

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .fingerprint import fingerprint
 from .forms.definition import FormDef
+from .kinds import kind_for
 from .sheets.base import SheetRow, Snapshot
 from .store.db import PendingWrite
 from .sync import cell_text, format_key, row_fingerprint, row_names
@@ -109,9 +110,13 @@ def landed(ws: Workspace, plan: WritePlan) -> None:
 def _number(ws: Workspace, form: FormDef, file: str, row: SheetRow, pw: PendingWrite, at: str, year: int) -> str:
     store = ws.store
     nr = pw.new_record or {}
-    series = f"{form.prefix}-{year}"
-    number = store.next_number(series)
-    key = format_key(form, series, number)
+    special = kind_for(ws, form).key_for(nr["data"])   # an amendment: PO-2026-0001-1
+    if special is not None:
+        key, series, number = special
+    else:
+        series = f"{form.prefix}-{year}"
+        number = store.next_number(series)
+        key = format_key(form, series, number)
     store.take_number(series, number)
     store.insert_record(form=form.id, key=key, series=series, number=number, state="", data=nr["data"],
                         content_hash=nr["content_hash"], message="", file=file, row=row.number, at=at)

@@ -27,8 +27,8 @@ LINES = [
 SIGNERS = [
     {"title": "采购专员", "title_en": "Purchasing specialist", "name": "李强", "date": "2026-11-29"},
     {"title": "商务部负责人", "title_en": "Head of commerce", "name": "王芳", "date": "2026-11-30"},
-    {"title": "分管副总", "title_en": "Vice president in charge"},
-    {"title": "总经理", "title_en": "General manager"},
+    {"title": "工程部负责人", "title_en": "Head of engineering"},
+    {"title": "执行总监", "title_en": "Executive director"},
 ]
 
 

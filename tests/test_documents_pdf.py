@@ -53,7 +53,7 @@ def test_the_order_reads_back_with_pypdf_and_pdftotext(order_pdf: bytes, tmp_pat
             assert total in text
         assert GRAND_TOTAL in text
         assert IN_WORDS in text
-        for title in ("采购专员", "商务部负责人", "分管副总", "总经理", "供应商确认"):
+        for title in ("采购专员", "商务部负责人", "工程部负责人", "执行总监", "供应商确认"):
             assert title in text
         assert "第1页/共1页" in text                       # the footer, from document.css
 
@@ -78,7 +78,7 @@ def test_signer_boxes_default_to_four_empty_ones_and_values_are_escaped() -> Non
     del context["signers"]
     text = pypdf_text(render_pdf("purchase_order", context))
     assert "<b>宏达</b>&子" in text                     # printed as typed, not taken as markup
-    for title in ("采购专员", "商务部负责人", "分管副总", "总经理"):
+    for title in ("采购专员", "商务部负责人", "工程部负责人", "执行总监"):
         assert title in text
     assert "王芳" not in text and "2026-11-30" not in text          # nobody has signed
 

@@ -208,8 +208,8 @@ def test_spreadsheet_not_shared_says_whom_to_share_with(gsheet: GoogleSheet) -> 
     ws = Workspace(gsheet.ws.root, clock=gsheet.ws.clock)
     ws.use_google_client(gsheet.ws.google_client())
     report = run_pass(ws)
-    [rep] = report.problems
-    [status] = ws.store.file_status(rep.label)
+    assert report.problems and {rep.problem.code for rep in report.problems if rep.problem} == {"google_no_access"}
+    [status] = ws.store.file_status(report.problems[0].label)
     assert "共享给" in status["message"] and "编辑者" in status["message"]
     ws.close()
 

@@ -73,5 +73,6 @@ def test_init_is_idempotent_and_keeps_user_files(tmp_path: Path) -> None:
 def test_missing_workbook_is_reported_with_what_to_do(ws: Workspace) -> None:
     (ws.cfg.sheets_dir / BOOK).unlink()
     report = run_pass(ws)
-    assert report.files[0].problem is not None
-    assert "sheetflow init" in ws.store.file_status()[0]["message"]
+    [missing] = [f for f in report.files if f.problem is not None]
+    assert missing.path is not None and missing.path.name == BOOK
+    assert "sheetflow init" in ws.store.file_status(ws.rel(missing.path))[0]["message"]

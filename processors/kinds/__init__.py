@@ -40,6 +40,10 @@ class Kind:
     def after_sync(self, changed: bool) -> None:
         """After this form's sheet was synced (lines changed: their orders must be looked at again)."""
 
+    def key_for(self, data: dict[str, str]) -> tuple[str, str, int] | None:
+        """A number outside the form's series, as (key, series, number); None: the next of the series."""
+        return None
+
     def immutable(self, record: Record) -> bool:
         """An issued document: an edit to its content is put back, never taken."""
         return False
@@ -64,6 +68,11 @@ def kind_for(ws: Workspace, form: FormDef) -> Kind:
         return Kind(ws, form)
     _load_builtin()
     return KINDS[form.kind](ws, form)
+
+
+def known_kinds() -> set[str]:
+    _load_builtin()
+    return set(KINDS)
 
 
 def _load_builtin() -> None:

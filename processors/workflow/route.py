@@ -48,7 +48,8 @@ class Route:
 
     # -- reading the route ---------------------------------------------------------------
     def is_route_state(self, state: str) -> bool:
-        return state.startswith(AWAITING) or state in (REJECTED, self.form.on_valid)
+        """A state the route reached or the form declares (an order placed, paid …), not one from before a route."""
+        return state.startswith(AWAITING) or state in (REJECTED, self.form.on_valid) or state in self.form.states
 
     def amount(self, data: dict[str, str]) -> Decimal | None:
         if not self.form.amount:

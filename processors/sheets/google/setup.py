@@ -83,7 +83,8 @@ def setup_spreadsheet(client: gspread.Client, spreadsheet_id: str, tabs: list[tu
     for p in plans:
         if p.created:
             _place_new(p)
-    protected = {pr.get("description"): pr for s in existing.values() for pr in s.get("protectedRanges", [])}
+    protected = {(pr.get("range", {}).get("sheetId", 0), pr.get("description")): pr
+                 for s in existing.values() for pr in s.get("protectedRanges", [])}
     body = {"requests": [r for p in plans for r in _tab_requests(p, cfg, t, book.account, protected)]}
     book._call(lambda: http.batch_update(spreadsheet_id, body))
     return SetupReport(spreadsheet_id, plans, requests + 1)
@@ -124,7 +125,7 @@ def _place_new(p: TabPlan) -> None:
 
 
 def _tab_requests(p: TabPlan, cfg: Config, t: Translator, account: str,
-                  protected: dict[str | None, dict[str, Any]]) -> list[dict[str, Any]]:
+                  protected: dict[tuple[int, str | None], dict[str, Any]]) -> list[dict[str, Any]]:
     sid, hr = p.sheet_id, p.header_row - 1
     headers = {name: header for name, _, header in _spellings(p.form)}
     reqs: list[dict[str, Any]] = []
@@ -179,13 +180,12 @@ def _column(sid: int | None, col: int, first_row: int, last_row: int) -> dict[st
 
 
 def _protect(sid: int | None, col: int, name: str, editors: list[str],
-             protected: dict[str | None, dict[str, Any]]) -> dict[str, Any]:
+             protected: dict[tuple[int, str | None], dict[str, Any]]) -> dict[str, Any]:
     description = f"{PROTECT_PREFIX}{name}"
     rng = {"sheetId": sid, "startColumnIndex": col, "endColumnIndex": col + 1}
     pr: dict[str, Any] = {"range": rng, "description": description, "warningOnly": False,
                           "editors": {"users": [e for e in editors if e]}}
-    old = next((v for k, v in protected.items() if k == description and v.get("range", {}).get("sheetId") == sid),
-               None)
+    old = protected.get((sid or 0, description))
     if old is not None:
         pr["protectedRangeId"] = old["protectedRangeId"]
         return {"updateProtectedRange": {"protectedRange": pr, "fields": "range,description,warningOnly,editors"}}

@@ -1,0 +1,9 @@
+"""Registers the order forms' kinds (imported by processors.kinds when a form names one)."""
+
+from __future__ import annotations
+
+from .lines import LineKind
+from .order import OrderKind
+from .plan import PlanKind
+
+__all__ = ["LineKind", "OrderKind", "PlanKind"]

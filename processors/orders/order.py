@@ -1,0 +1,219 @@
+"""The purchase order (O1–O4, O6): signed in O1's order, issued as a PDF, immutable, then followed to payment.
+
+Its content is the header row plus its numbered lines, so a line edited before
+signing restarts the route like a header edit does. Once signed it is issued:
+standard goods at once (O2) to the supplier and both archives (O3); custom-made
+goods go to the supplier first, and only the supplier's confirmed date and
+countersigned copy make the order valid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from ..forms.fields import Problem
+from ..forms.validate import RowResult
+from ..kinds import Kind, register
+from ..money import capitals
+from ..store.db import Record
+from ..workflow.route import Route
+from . import model
+from .effects import address, issue_document, people, send, set_state
+from .order_state import credit_days, payment_request_due, request_payment
+from .outstanding import write_outstanding
+
+
+@register("purchase_order")
+class OrderKind(Kind):
+    def prepare(self) -> None:
+        mark = model.digest(self.store, model.LINE)
+        if self.store.meta("inputs:purchase_order") != mark:
+            with self.store.transaction():
+                for row in self.store.file_status():
+                    if row["form"] == self.form.id:
+                        self.store.forget_file_view(row["file"])
+                self.store.set_meta("inputs:purchase_order", mark)
+
+    # -- what an order row is -------------------------------------------------------------------
+    def check(self, result: RowResult, key: str, row: int) -> str:
+        own = self.store.record(key) if key else None
+        if own is not None and own.form == self.form.id and own.state in model.ISSUED:
+            lines = model.json_list(own.data, "lines")         # as issued
+        else:
+            draft = str(result.values.get("draft") or "")
+            lines = [model.line_summary(r) for r in model.lines_of(self.store, own, draft, key)]
+            if draft and not lines:
+                result.problems.append(Problem("draft", "orders.order_no_lines", {"draft": draft}))
+        supplier = self.ws.cfg.supplier(str(result.values.get("supplier") or ""))
+        if not result.values.get("supplier_email") and not (supplier and supplier.email):
+            result.problems.append(Problem("supplier_email", "orders.supplier_email_missing",
+                                           {"supplier": str(result.values.get("supplier") or "")}))
+        amends = str(result.values.get("amends") or "").strip().upper()
+        if amends:
+            original = self.store.record(amends)
+            if original is None or original.form != self.form.id or original.state not in model.ISSUED \
+                    or original.state in ("closed", "superseded") or amends == key:
+                result.problems.append(Problem("amends", "orders.amends_unknown", {"order": amends}))
+            result.values["amends"] = amends
+        result.values["lines"] = json.dumps(lines, ensure_ascii=False)
+        result.values["total"] = str(model.order_total(lines))
+        return result.values["lines"]
+
+    def key_for(self, data: dict[str, str]) -> tuple[str, str, int] | None:
+        """An amendment is numbered after the order it replaces: PO-2026-0001-1, -2 …"""
+        original = data.get("amends", "")
+        if not original:
+            return None
+        n = self.store.next_number(original)
+        return f"{original}-{n}", original, n
+
+    def immutable(self, record: Record) -> bool:
+        return record.state in model.ISSUED
+
+    # -- signed: issue ---------------------------------------------------------------------------
+    def on_approved(self, record: Record) -> None:
+        original = self.store.record(record.data.get("amends", "")) if record.data.get("amends") else None
+        if original is not None and original.state != "superseded":
+            set_state(self.ws, original, "superseded", self.t("orders.t_superseded", key=record.key))
+            for line in model.lines_of(self.store, original, original.data.get("draft", ""), original.key):
+                set_state(self.ws, line, "superseded", self.t("orders.t_superseded", key=record.key))
+        pdf = self._document(record)
+        supplier = self._supplier(record)
+        custom = record.data.get("goods") == "custom"
+        send(self.ws, f"{record.key}:to_supplier", "order_to_supplier", [supplier], record, [pdf],
+             **self._mail_ctx(record), custom=custom)
+        if custom:
+            set_state(self.ws, record, "awaiting_confirmation", self.t("orders.t_awaiting_confirmation"))
+        else:
+            self._place(record, pdf)
+
+    def _place(self, record: Record, pdf: object) -> None:
+        set_state(self.ws, record, "placed", self.t("orders.t_placed"))
+        archive = [address(self.t("orders.archive_finance"), self.ws.cfg.orders.archive_finance),
+                   address(self.t("orders.archive_commerce"), self.ws.cfg.orders.archive_commerce)]
+        send(self.ws, f"{record.key}:archive", "order_archive", archive, record, [pdf],  # type: ignore[list-item]
+             **self._mail_ctx(record), countersigned=record.data.get("countersigned", ""))
+        for line in model.lines_of(self.store, record, record.data.get("draft", ""), record.key):
+            if line.state == "open":
+                set_state(self.ws, line, "ordered", self.t("orders.t_line_ordered", key=record.key))
+
+    def _document(self, record: Record) -> object:
+        route = Route(self.ws, self.form)
+        stamps = {r["step"]: r for r in route.signoffs(record)}
+        signers = []
+        for step in self.form.route:
+            row = stamps.get(step.name)
+            person = self.ws.cfg.person(row["person"]) if row else None
+            signers.append({"title": step.label.get("zh", ""), "title_en": step.label.get("en", ""),
+                            "name": person.name if person else "", "date": row["at"][:10] if row else ""})
+        supplier = self.ws.cfg.supplier(record.data.get("supplier", ""))
+        buyer = self.ws.cfg.find_person(record.data.get("buyer", ""))
+        d = record.data
+        context = {
+            "order": {"number": record.key, "date": self.ws.clock.today().isoformat(), "amends": d.get("amends", ""),
+                      "project": d.get("project", ""), "delivery_date": d.get("delivery_date", ""),
+                      "delivery_place": d.get("delivery_place", ""), "payment_terms": d.get("payment_terms", ""),
+                      "remarks": d.get("remarks", ""), "total": model.decimal(d.get("total")),
+                      "buyer": {"name": buyer.name if buyer else d.get("buyer", ""), "phone": ""}},
+            "supplier": {"name": d.get("supplier", ""), "contact": supplier.contact if supplier else "",
+                         "phone": supplier.phone if supplier else "", "address": supplier.address if supplier else ""},
+            "lines": [{**line, "quantity": model.decimal(line["quantity"]),
+                       "unit_price": model.decimal(line["unit_price"]), "total": model.decimal(line["total"])}
+                      for line in model.json_list(d, "lines")],
+            "signers": signers,
+            "supplier_confirmation": {},
+        }
+        return issue_document(self.ws, "purchase_order", record.key, context)
+
+    def _supplier(self, record: Record) -> object:
+        supplier = self.ws.cfg.supplier(record.data.get("supplier", ""))
+        email = record.data.get("supplier_email") or (supplier.email if supplier else "")
+        return address(record.data.get("supplier", ""), email)
+
+    def _mail_ctx(self, record: Record) -> dict[str, object]:
+        d = record.data
+        total = model.decimal(d.get("total"))
+        return {"order_no": record.key, "supplier": d.get("supplier", ""), "total": f"{total:,.2f}",
+                "words": capitals(total), "delivery_date": d.get("delivery_date", ""),
+                "delivery_place": d.get("delivery_place", ""), "lines": model.json_list(d, "lines"),
+                "buyer": d.get("buyer", ""), "company": self.ws.cfg.letterhead.name}
+
+    # -- after issue -----------------------------------------------------------------------------
+    def on_tracking(self, record: Record, before: dict[str, str], after: dict[str, str]) -> list[str]:
+        notes: list[str] = []
+        if record.state == "awaiting_confirmation" and after.get("confirmed_date") and after.get("countersigned"):
+            self._place(record, f"{self.ws.rel(self.ws.cfg.output_dir)}/{record.key}.pdf")
+        elif record.state == "awaiting_confirmation" and (after.get("confirmed_date") or after.get("countersigned")):
+            notes.append(self.t("orders.confirmation_incomplete"))
+        if record.state == "overdue" and after.get("contingency"):
+            set_state(self.ws, record, "contingency", self.t("orders.t_contingency", plan=after["contingency"]))
+        if after.get("paid_on") and not before.get("paid_on"):
+            if record.state in ("received", "payment_due", "payment_requested"):
+                set_state(self.ws, record, "closed", self.t("orders.t_closed", day=after["paid_on"]))
+            else:
+                notes.append(self.t("orders.paid_too_early"))
+        return notes
+
+    def guidance(self, record: Record) -> str | None:
+        d, t = record.data, self.t
+        due = (d.get("confirmed_date") or d.get("delivery_date", ""))[:10]
+        total = model.decimal(d.get("total"))
+        head = t("orders.order_holds", count=len(model.json_list(d, "lines")), total=f"{total:,.2f}")
+        state = record.state
+        if state.startswith("awaiting:"):
+            return head + " " + Route(self.ws, self.form).guidance(state, d, self.ws.clock.today())
+        texts = {
+            "awaiting_confirmation": t("orders.g_awaiting_confirmation", supplier=d.get("supplier", "")),
+            "placed": t("orders.g_placed", due=due, contacts=self._contacts(d)),
+            "overdue": t("orders.g_overdue", due=due),
+            "contingency": t("orders.g_contingency", due=due),
+            "received": t("orders.g_received"),
+            "payment_due": t("orders.g_payment_due", due=d.get("payment_due", ""), days=credit_days(self.ws, record)),
+            "payment_requested": t("orders.g_payment_requested"),
+            "closed": t("orders.g_closed", day=d.get("paid_on", "")),
+            "superseded": t("orders.g_superseded"),
+        }
+        return (head + " " + texts[state]) if state in texts else None
+
+    @staticmethod
+    def _contacts(d: dict[str, str]) -> int:
+        return sum(1 for k in ("contact_1", "contact_2") if d.get(k))
+
+    def after_sync(self, changed: bool) -> None:
+        write_outstanding(self.ws)
+
+    # -- time: reminders, overdue, payment due (O2, O4, O6) ---------------------------------------
+    def timers(self) -> None:
+        today = self.ws.clock.today()
+        for order in model.records(self.store, self.form.id, ("awaiting_confirmation", "placed", "payment_due")):
+            d = order.data
+            if order.state == "awaiting_confirmation":
+                self._remind(order, f"confirm:{today.isoformat()}", "order_confirm_reminder")
+                continue
+            if order.state == "payment_due":
+                if payment_request_due(self.ws, order):
+                    request_payment(self.ws, order)
+                continue
+            due = model.day(d.get("confirmed_date") or d.get("delivery_date"))
+            if due is None:
+                continue
+            contacts = self._contacts(d)
+            for days in self.ws.cfg.orders.contact_reminder_days:
+                if contacts < 2 and due - dt.timedelta(days=days) <= today < due:
+                    self._remind(order, f"contact:{days}", "order_contact_reminder", days=days, contacts=contacts,
+                                 due=due.isoformat())
+            if today >= due:
+                reason = self.t("orders.t_overdue", due=due.isoformat())
+                if contacts < 2:
+                    reason += " " + self.t("orders.too_few_contacts", contacts=contacts)
+                set_state(self.ws, order, "overdue", reason)
+                heads = people(self.ws, "commerce_head") + people(self.ws, "engineering_head")
+                send(self.ws, f"{order.key}:overdue", "order_overdue", heads, order, **self._mail_ctx(order),
+                     due=due.isoformat(), contacts=contacts,
+                     undelivered=[line for line in model.json_list(d, "lines")])
+
+    def _remind(self, order: Record, event: str, template: str, **ctx: object) -> None:
+        buyer = self.ws.cfg.find_person(order.data.get("buyer", ""))
+        if buyer is not None:
+            send(self.ws, f"{order.key}:{event}", template, [buyer], order, **self._mail_ctx(order), **ctx)

@@ -1,0 +1,81 @@
+"""O7: the sheet of every undelivered line across open orders, rewritten by the system only.
+
+A workbook of its own (`[orders] outstanding_file`, in output/ beside the issued
+documents, out of the way of the watcher and of file patterns), written whole with openpyxl through a temp file
+and a rename whenever the lines or orders changed: nobody edits it, so there is
+nothing of a person's to keep, and a reader never sees it half-written.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from ..sheets.locks import find_lock
+from ..workspace import Workspace
+from . import model
+
+HEADERS = [("订单编号", "Order No."), ("供应商", "Supplier"), ("物料名称", "Item"), ("规格型号", "Model"),
+           ("单位", "Unit"), ("交货日期", "Due date"), ("订购数量", "Ordered"), ("已收数量", "Received"),
+           ("未交数量", "Outstanding"), ("状态", "Status"), ("明细编号", "Line No.")]
+
+
+def outstanding_path(ws: Workspace) -> Path:
+    return ws.cfg.output_dir / ws.cfg.orders.outstanding_file
+
+
+def outstanding_rows(ws: Workspace) -> list[list[object]]:
+    rows: list[list[object]] = []
+    t = ws.t
+    for order in model.records(ws.store, model.ORDER, model.OPEN_ORDER):
+        due = (order.data.get("confirmed_date") or order.data.get("delivery_date", ""))[:10]
+        for line in model.lines_of(ws.store, order, order.data.get("draft", ""), order.key):
+            if line.state in model.DONE_LINE or line.state == "superseded":
+                continue
+            ordered = model.decimal(line.data.get("quantity"))
+            received = model.decimal(line.data.get("received_qty"))
+            label = t(f"orders.line_state_{line.state}")
+            rows.append([order.key, order.data.get("supplier", ""), line.data.get("item", ""),
+                         line.data.get("spec", ""), line.data.get("unit", ""), due, float(ordered),
+                         float(received), float(ordered - received), label, line.key])
+    rows.sort(key=lambda r: (str(r[5]), str(r[0]), str(r[10])))
+    return rows
+
+
+def write_outstanding(ws: Workspace) -> Path | None:
+    """Rewrite the sheet if what it shows changed (or it is gone); None when it was left as it was."""
+    if model.ORDER not in ws.forms:
+        return None
+    path = outstanding_path(ws)
+    rows = outstanding_rows(ws)
+    mark = repr(rows)
+    if ws.store.meta("outstanding") == mark and path.exists():
+        return None
+    if not rows and not path.exists():  # no orders yet: no empty file to puzzle over
+        return None
+    if find_lock(path) is not None:  # someone has it open: next pass
+        return None
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "未交货明细"
+    sheet.append([f"{zh} {en}" for zh, en in HEADERS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="595959")
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGHIJK", (15, 18, 16, 18, 6, 12, 9, 9, 9, 12, 15), strict=True):
+        sheet.column_dimensions[letter].width = width
+    note = sheet.cell(row=len(rows) + 3, column=1, value=ws.t("orders.outstanding_note"))
+    note.font = Font(italic=True, color="808080")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.sheetflow-tmp")
+    wb.save(tmp)
+    os.replace(tmp, path)
+    with ws.store.transaction():
+        ws.store.set_meta("outstanding", mark)
+    return path
