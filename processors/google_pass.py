@@ -27,7 +27,7 @@ from . import faults
 from .errors import WorkbookChangedError, WorkbookError
 from .forms.definition import FormDef
 from .kinds import Kind
-from .passes import MAX_ROUNDS, FileReport, log_file
+from .passes import MAX_ROUNDS, FileReport, log_file, run_kind_timers
 from .sheets.base import Snapshot, VersionIdentity
 from .sheets.google.book import DriveState, GoogleBook
 from .sheets.google.client import account_email
@@ -51,12 +51,17 @@ def run_google(ws: Workspace, reports: list[FileReport], kinds: dict[str, Kind],
     http = client.http_client
     before = http.use.copy() if isinstance(http, PacedHTTPClient) else QuotaUse()
     account = account_email(client)
-    for sid, tabs in ws.google_tabs().items():
-        for _ in range(MAX_ROUNDS):  # again only for news a later tab made for an earlier one (order → lines)
-            reports.extend(_one_book(ws, GoogleBook(client, sid, account), tabs, kinds, final=final))
+    books = ws.google_tabs()
+    for round_ in range(MAX_ROUNDS):  # again only for news left for rows already synced (order → lines; overdue)
+        for sid, tabs in books.items():
             labels = {label_for(sid, tab) for _, tab in tabs}
-            if not labels & ws.store.dirty_files():
-                break
+            if round_ and not labels & ws.store.dirty_files():
+                continue
+            reports.extend(_one_book(ws, GoogleBook(client, sid, account), tabs, kinds, final=final))
+        if round_ == 0:
+            run_kind_timers(kinds)
+        if not ws.store.dirty_files():
+            break
     used = http.use.since(before) if isinstance(http, PacedHTTPClient) else QuotaUse()
     if used.sheets or used.retries:
         recent = http.pacer.in_last_minute() if isinstance(http, PacedHTTPClient) else 0

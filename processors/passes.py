@@ -14,7 +14,7 @@ from pathlib import Path
 from . import faults
 from .errors import WorkbookChangedError, WorkbookError, WorkbookLockedError, WorkbookMissingError
 from .forms.definition import FormDef
-from .kinds import kind_for
+from .kinds import Kind, kind_for
 from .mail.sender import DeliveryReport, deliver_due
 from .sheets.base import FileIdentity
 from .sheets.google.pacing import QuotaUse
@@ -76,9 +76,6 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
             paths = None  # every workbook, every row
             wanted = None
         kinds = {fid: kind_for(ws, form) for fid, form in ws.forms.items()}
-        with ws.store.transaction():  # deadlines first, so a row turned overdue shows it in this very pass
-            for kind in kinds.values():
-                kind.timers()
         if ws.cfg.backend == "google":
             from .google_pass import run_google
 
@@ -98,11 +95,20 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
                     report.files.append(rep)
                     if not rep.skipped and rep.problem is None:
                         kinds[form.id].after_sync(True)
-            if not ws.store.dirty_files():  # a later sheet's news for an earlier one (order issued → its lines)
+            if round_ == 0:
+                run_kind_timers(kinds)
+            if not ws.store.dirty_files():  # news for rows already synced (order issued → its lines; overdue)
                 break
         if follow_up:
             report.mail = follow_up_work(ws)
     return report
+
+
+def run_kind_timers(kinds: dict[str, Kind]) -> None:
+    """Deadlines, once the sheets were read (a contact logged in this very save counts); rows follow next round."""
+    for kind in kinds.values():
+        with kind.store.transaction():
+            kind.timers()
 
 
 def follow_up_work(ws: Workspace) -> DeliveryReport:

@@ -255,10 +255,10 @@ class FileSync:
                                      message="", row=row.number, at=self.now)
             note = life.on_edit(record, was_invalid, _actor(result))
             wanted = life.stamps(record)
-            refusals = [note] if note else []
+            refusals += [note] if note else []
         else:
             review = life.on_unchanged(record, cells, _actor(result))
-            wanted, refusals = review.cells, review.refusals
+            wanted, refusals = review.cells, refusals + review.refusals
         if record.notice:
             refusals.append(record.notice)
         guidance = self.kind.guidance(record)
@@ -340,7 +340,10 @@ class FileSync:
         signed_early = {col: "" for col in self.life.sign_columns() if cell_text(row.values.get(col))}
         if signed_early:  # a sign-off typed before the request had a number and a code
             parts.append(ws.t("sign.before_number"))
-        parts.append(self.life.guidance(state, data))
+        draft = Record(id=0, form=form.id, key="", state=state, data=data, content_hash=chash, message="",
+                       file=self.file, row_hint=row.number, created_at=self.now, updated_at=self.now)
+        guidance = self.kind.guidance(draft)
+        parts.append(self.life.guidance(state, data) if guidance is None else guidance)
         self._show(row, fp, target, key="", state=state, valid=True, message=" ".join(p for p in parts if p),
                    new_record=new_record, extra=signed_early)
 

@@ -50,11 +50,13 @@ class OrderKind(Kind):
             result.problems.append(Problem("supplier_email", "orders.supplier_email_missing",
                                            {"supplier": str(result.values.get("supplier") or "")}))
         amends = str(result.values.get("amends") or "").strip().upper()
-        if amends:
+        issued = own is not None and own.form == self.form.id and own.state in model.ISSUED
+        if amends and not issued:  # once issued, its original is superseded: that is the point
             original = self.store.record(amends)
             if original is None or original.form != self.form.id or original.state not in model.ISSUED \
                     or original.state in ("closed", "superseded") or amends == key:
                 result.problems.append(Problem("amends", "orders.amends_unknown", {"order": amends}))
+        if amends:
             result.values["amends"] = amends
         result.values["lines"] = json.dumps(lines, ensure_ascii=False)
         result.values["total"] = str(model.order_total(lines))
@@ -181,6 +183,11 @@ class OrderKind(Kind):
         return sum(1 for k in ("contact_1", "contact_2") if d.get(k))
 
     def after_sync(self, changed: bool) -> None:
+        """After the order rows were read: payments now due go out (with the delivery note and receipt typed)."""
+        with self.store.transaction():
+            for order in model.records(self.store, self.form.id, ("received", "payment_due")):
+                if order.state == "received" or payment_request_due(self.ws, order):
+                    request_payment(self.ws, order)
         write_outstanding(self.ws)
 
     # -- time: reminders, overdue, payment due (O2, O4, O6) ---------------------------------------

@@ -50,8 +50,8 @@ def refresh_order(ws: Workspace, ref: str) -> None:
     save_data(ws, order, received_on=today.isoformat(), payment_due=due.isoformat())
     if days > 0:
         set_state(ws, order, "payment_due", ws.t("orders.t_payment_due", due=due.isoformat(), days=days))
-    else:
-        request_payment(ws, order)
+    # without credit terms the request goes once the order row itself was read this pass (its delivery note
+    # and receipt may have been typed in the same save): OrderKind.after_sync
 
 
 def payment_request_due(ws: Workspace, order: Record) -> bool:
