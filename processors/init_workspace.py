@@ -42,6 +42,7 @@ def init_workspace(root: Path, *, sample: bool = False, language: str | None = N
             created.append(folder)
     forms = load_forms([bundled_dir("forms"), cfg.forms_dir], set(RULES))
     today = Clock.from_env(cfg.tz).today()
+    fresh: list[tuple[FormDef, Path]] = []
     for form in forms.values():
         settings = cfg.forms.get(form.id)
         name = (settings.file if settings and settings.file else None) or form.file
@@ -50,10 +51,46 @@ def init_workspace(root: Path, *, sample: bool = False, language: str | None = N
         path = cfg.sheets_dir / name
         if path.exists():
             continue
-        rows = _sample_rows(form, today) if sample else None
-        create_form_workbook(path, form, cfg, t, rows)
+        create_form_workbook(path, form, cfg, t, None)
         created.append(path)
+        fresh.append((form, path))
+    if sample and fresh:
+        _sample(root, cfg, forms, fresh, today)
     return created
+
+
+def _sample(root: Path, cfg: Any, forms: dict[str, FormDef], fresh: list[tuple[FormDef, Path]], today: Any) -> None:
+    """A new example: the order story first (when its forms are all new here), then the rows for your first pass."""
+    from .sample_story import Story
+
+    story_forms = {"purchase_request", "purchase_plan", "order_line", "purchase_order"}
+    if story_forms <= {f.id for f, _ in fresh} and story_forms <= set(forms) and not cfg.state_path.exists():
+        story = Story(root, today)
+        try:
+            story.play()
+        finally:
+            story.close()
+    for form, path in fresh:
+        rows = _sample_rows(form, today)
+        if rows:
+            _append_rows(path, form, rows)
+
+
+def _append_rows(path: Path, form: FormDef, rows: list[dict[str, Any]]) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    sheet = wb[form.sheet]
+    cols = {f.name: i for i, f in enumerate(form.fields, start=1)}
+    headers = {str(c.value): c.column for c in sheet[1] if c.value}
+    cols = {f.name: headers.get(f.header(), cols[f.name]) for f in form.fields}
+    start = sheet.max_row + 1 if any(c.value not in (None, "") for c in sheet[sheet.max_row]) else sheet.max_row
+    start = max(start, 2)
+    for i, row in enumerate(rows):
+        for name, value in row.items():
+            if value is not None and value != "":
+                sheet.cell(row=start + i, column=cols[name]).value = value
+    wb.save(path)
 
 
 def _sample_rows(form: FormDef, today: Any) -> list[dict[str, Any]]:

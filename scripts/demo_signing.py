@@ -54,10 +54,12 @@ def main(root: str) -> int:
     ws = Workspace(Path(root))
     try:
         run_pass(ws)
-        key = next((r.key for r in ws.store.records("purchase_request")), None)
-        if key is None:
-            print("no request to sign; run `sheetflow init --sample .` first")
-            return 1
+        waiting = [r for r in ws.store.records("purchase_request")
+                   if r.data.get("department") == "工程部" and r.state.startswith("awaiting:")]
+        if not waiting:
+            print("no request of 工程部 waiting for sign-off; run `sheetflow init --sample` in a new folder")
+            return 0
+        key = waiting[0].key
         steps = [("dept_head", "awaiting:dept_head", "王芳"),
                  ("purchasing_review", "awaiting:purchasing_review", "孙丽")]
         for column, state, name in steps:

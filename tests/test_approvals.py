@@ -337,12 +337,12 @@ def test_example_workspace_shows_the_whole_path(tmp_path) -> None:
     script = Path(__file__).resolve().parent.parent / "scripts" / "demo_signing.py"
     proc = subprocess.run([sys.executable, str(script), str(root)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "PR-2026-0001: approved" in proc.stdout
+    assert "PR-2026-0007: approved" in proc.stdout                       # the first of the rows left for you
     book = Book(root / "sheets" / BOOK)
-    assert cell(book, 2, "dept_head").startswith("✔ 王芳 ")
-    assert cell(book, 2, "purchasing_review").startswith("✔ 孙丽 ")
-    assert book.cell(2, "status") == "已批准"
-    assert len(list((root / "outbox").glob("PR-2026-0001-*.eml"))) == 3   # two codes and the applicant's notice
+    assert cell(book, 8, "dept_head").startswith("✔ 王芳 ")
+    assert cell(book, 8, "purchasing_review").startswith("✔ 孙丽 ")
+    assert book.cell(8, "status") == "已批准"
+    assert len(list((root / "outbox").glob("PR-2026-0007-*.eml"))) == 3   # two codes and the applicant's notice
 
 
 def test_approver_who_lost_the_role_cannot_use_their_code(make_workspace) -> None:

@@ -18,14 +18,14 @@ def test_run_then_status_shows_records_by_state(tmp_path: Path) -> None:
     root = _sample(tmp_path)
     proc = run_cli("run", "-w", str(root))
     assert proc.returncode == 0, proc.stderr
-    assert "第 2 行 → PR-2026-0001（待部门负责人签批）" in proc.stdout
-    assert "8 行，8 行有变化；有效 4，无效 4" in proc.stdout
+    assert "第 8 行 → PR-2026-0007（待部门负责人签批）" in proc.stdout   # rows 2–7: the order story's requests
+    assert "14 行，8 行有变化；有效 4，无效 4" in proc.stdout
     status = run_cli("status", "-w", str(root)).stdout
     lines = status.splitlines()
     counts = {tuple(line.split()[-2:]) for line in lines if line.strip().endswith("4")}
     assert ("待部门负责人签批", "4") in counts
     assert ("无效（未编号）", "4") in counts
-    assert any(line.startswith("PR-2026-0003") and "待部门负责人签批" in line for line in lines)
+    assert any(line.startswith("PR-2026-0009") and "待部门负责人签批" in line for line in lines)
     assert "非常规物料须填写「附带文件说明」（R3）" in status
     assert "sheets/采购申请.xlsx" in status
 
@@ -43,7 +43,7 @@ def test_second_run_is_idle(tmp_path: Path) -> None:
 def test_english_workspace_speaks_english(tmp_path: Path) -> None:
     root = _sample(tmp_path, "--lang", "en")
     proc = run_cli("run", "-w", str(root))
-    assert "row 2 → PR-2026-0001 (awaiting department head sign-off)" in proc.stdout
+    assert "row 8 → PR-2026-0007 (awaiting department head sign-off)" in proc.stdout
     status = run_cli("status", "-w", str(root)).stdout
     assert "== Records ==" in status and "invalid (no number)" in status
 

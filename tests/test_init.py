@@ -50,11 +50,12 @@ def test_english_workspace_dropdowns(tmp_path: Path) -> None:
     assert '"standard,non-standard"' in [dv.formula1 for dv in sheet.data_validations.dataValidation]
 
 
-def test_sample_has_valid_and_invalid_rows(make_workspace) -> None:
+def test_sample_has_valid_and_invalid_rows_after_the_story(make_workspace) -> None:
     ws = make_workspace(sample=True)
     book = Book(ws.cfg.sheets_dir / BOOK)
+    assert [book.cell(r, "status") for r in range(2, 8)] == ["已批准"] * 6      # the order story's requests
     run_pass(ws)
-    statuses = [book.cell(r, "status") for r in range(2, 10)]
+    statuses = [book.cell(r, "status") for r in range(8, 16)]                   # yours, for the first pass
     assert statuses.count("待部门负责人签批") == 4
     assert statuses.count("无效") == 4
 

@@ -138,7 +138,8 @@ def _help_sheet(wb: Workbook, form: FormDef, t: Translator) -> None:
 
 
 def resolve_sample_value(value: Any, today: dt.date) -> Any:
-    """'+14d' in a sample means fourteen days from today, so the example never goes stale."""
-    if isinstance(value, str) and value.startswith("+") and value.endswith("d") and value[1:-1].isdigit():
-        return today + dt.timedelta(days=int(value[1:-1]))
+    """'+14d' ('-3d') in a sample means fourteen days from (three before) today, so the example never goes stale."""
+    if isinstance(value, str) and value[:1] in "+-" and value.endswith("d") and value[1:-1].isdigit():
+        days = int(value[1:-1])
+        return today + dt.timedelta(days=days if value[0] == "+" else -days)
     return value

@@ -1,0 +1,54 @@
+"""`sheetflow init --sample` gives orders at every stage, and your first pass issues and requests payment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import run_cli
+
+from processors.init_workspace import init_workspace
+from processors.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("example")
+    init_workspace(root, sample=True)
+    yield root
+
+
+def states(root: Path, form: str) -> dict[str, str]:
+    ws = Workspace(root)
+    try:
+        return {r.data.get("draft", r.key): r.state for r in ws.store.records(form)}
+    finally:
+        ws.close()
+
+
+def test_story_leaves_orders_at_every_stage(example: Path) -> None:
+    orders = states(example, "purchase_order")
+    assert orders == {
+        "万达-石膏板-1": "placed", "万达-龙骨-1": "overdue", "万达-包边": "awaiting_confirmation",
+        "万达-涂料石膏板": "placed", "万达-螺钉": "closed", "万达-乳胶漆": "awaiting:engineering_sign",
+        "万达-龙骨-2": "awaiting:executive_sign", "万达-石膏板-2": "placed"}
+    lines = states(example, "order_line")
+    assert sorted(lines.values()).count("failed") == 1 and sorted(lines.values()).count("received") == 2
+    assert set(states(example, "purchase_plan").values()) == {"approved"}
+    output = {p.name for p in (example / "output").iterdir()}
+    assert {"PP-2026-0001.pdf", "PO-2026-0001.pdf", "PO-2026-0005-付款申请.pdf", "未交货明细.xlsx"} <= output
+
+
+def test_first_pass_issues_the_signed_order_and_requests_payment(example: Path) -> None:
+    proc = run_cli("run", "-w", str(example))
+    assert proc.returncode == 0, proc.stderr
+    orders = states(example, "purchase_order")
+    assert orders["万达-龙骨-2"] == "placed" and orders["万达-石膏板-2"] == "payment_requested"
+    output = {p.name for p in (example / "output").iterdir()}
+    assert {"PO-2026-0007.pdf", "PO-2026-0008-付款申请.pdf"} <= output
+    sheet = openpyxl.load_workbook(example / "output" / "未交货明细.xlsx").active
+    rows = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] and str(r[0]).startswith("PO-")]
+    assert {r[0] for r in rows} == {"PO-2026-0001", "PO-2026-0002", "PO-2026-0003", "PO-2026-0004", "PO-2026-0007"}
+    assert any(r[0] == "PO-2026-0004" and r[9] == "验收不合格" for r in rows)
