@@ -8,23 +8,28 @@ environment.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .config_sections import (
+    GoogleSettings,
+    Letterhead,
+    OrderSettings,
+    Supplier,
+    load_google,
+    load_orders,
+    load_suppliers,
+    normalize_name,
+    positive_number,
+    spreadsheet_id,
+)
 from .errors import ConfigError, WorkspaceError
 from .tomlcheck import Section, load_toml
 
 CONFIG_NAME = "config.toml"
 LANGUAGES = ("zh", "en")
-
-
-def normalize_name(text: str) -> str:
-    """Compare people's names the way a reader would: width, case and spaces ignored."""
-    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -82,44 +87,6 @@ class FormSettings:
     file: str | None = None
     sheet: str | None = None              # the sheet in a workbook, or the tab of a Google spreadsheet
     spreadsheet: str | None = None        # Google backend: spreadsheet id (from an id or a URL)
-
-
-@dataclass(frozen=True)
-class Letterhead:
-    name: str = ""
-    address: str = ""
-    phone: str = ""
-
-
-@dataclass(frozen=True)
-class Supplier:
-    name: str
-    email: str = ""
-    contact: str = ""
-    phone: str = ""
-    address: str = ""
-    credit_days: int = 0                  # O6: payment terms in days after delivery; 0 = pay at once
-
-
-@dataclass(frozen=True)
-class OrderSettings:
-    archive_finance: str = ""             # O3: the finance copy of every issued order (an address)
-    archive_commerce: str = ""            # O3: the commerce department's copy
-    contact_reminder_days: tuple[int, ...] = (7, 3)   # O4: remind the buyer this many days before the due date
-    payment_lead_days: int = 3            # O6: the payment request goes this many days before it is due
-    outstanding_file: str = "未交货明细.xlsx"   # O7: the generated sheet of undelivered lines
-
-
-@dataclass(frozen=True)
-class GoogleSettings:
-    """Google Sheets backend. The service-account key's path comes from the environment, never from here."""
-
-    spreadsheet: str | None = None        # default spreadsheet id for forms that name none
-    credentials_env: str = "SHEETFLOW_GOOGLE_CREDENTIALS"
-    requests_per_minute: int = 60         # Sheets API quota per user; we pace below it
-    poll_seconds: float = 10.0            # watch: one Drive metadata call per spreadsheet this often
-    max_retries: int = 6                  # 429/5xx answers retried with exponential backoff and jitter
-    backoff_seconds: float = 1.0          # first backoff; doubles each retry, capped at 64 s
 
 
 @dataclass(frozen=True)
@@ -203,8 +170,8 @@ def load_config(root: Path) -> Config:
     company.unknown({"name", "address", "phone"})
     cfg.company = company.text("name", "")
     cfg.letterhead = Letterhead(cfg.company, company.text("address", ""), company.text("phone", ""))
-    cfg.orders = _load_orders(top.section("orders", None))
-    cfg.suppliers = _load_suppliers(top.section("suppliers", None))
+    cfg.orders = load_orders(top.section("orders", None))
+    cfg.suppliers = load_suppliers(top.section("suppliers", None))
 
     backend = top.section("backend", None)
     backend.unknown({"kind", "sheets_dir"})
@@ -245,85 +212,8 @@ def load_config(root: Path) -> Config:
         sid = spreadsheet_id(sec, "spreadsheet") if sec.has("spreadsheet") else None
         settings[form_id] = FormSettings(file=sec.text("file", None), sheet=tab, spreadsheet=sid)
     cfg.forms = settings
-    cfg.google = _load_google(top.section("google", None))
+    cfg.google = load_google(top.section("google", None))
     return cfg
-
-
-_SPREADSHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
-_SPREADSHEET_ID = re.compile(r"[A-Za-z0-9_-]{20,}")
-
-
-def spreadsheet_id(sec: Section, key: str) -> str:
-    """Staff paste the browser's address; the API wants the id inside it."""
-    text = sec.text(key).strip()
-    m = _SPREADSHEET_URL.search(text)
-    if m:
-        return m.group(1)
-    if _SPREADSHEET_ID.fullmatch(text):
-        return text
-    raise sec.fail(key, "a Google spreadsheet address (https://docs.google.com/spreadsheets/d/…/edit) or its id, "
-                        f"got {text!r}")
-
-
-def _email(sec: Section, key: str) -> str:
-    value = sec.text(key, "")
-    if value and ("@" not in value or " " in value.strip()):
-        raise sec.fail(key, f"an email address, got {value!r}")
-    return value.strip()
-
-
-def _load_orders(sec: Section) -> OrderSettings:
-    sec.unknown({"archive_finance", "archive_commerce", "contact_reminder_days", "payment_lead_days",
-                 "outstanding_file"})
-    days = sec.get("contact_reminder_days", list, [7, 3])
-    if not all(isinstance(d, int) and 0 <= d <= 90 for d in days):
-        raise sec.fail("contact_reminder_days", "a list of whole numbers of days from 0 to 90, e.g. [7, 3]")
-    lead = int(sec.get("payment_lead_days", int, 3))
-    if not 0 <= lead <= 60:
-        raise sec.fail("payment_lead_days", "a whole number of days from 0 to 60")
-    outstanding = sec.text("outstanding_file", "未交货明细.xlsx")
-    if not outstanding.endswith(".xlsx") or "/" in outstanding:
-        raise sec.fail("outstanding_file", "a file name ending in .xlsx (written in the output folder)")
-    return OrderSettings(archive_finance=_email(sec, "archive_finance"),
-                         archive_commerce=_email(sec, "archive_commerce"),
-                         contact_reminder_days=tuple(sorted(set(days), reverse=True)),
-                         payment_lead_days=lead, outstanding_file=outstanding)
-
-
-def _load_suppliers(sec: Section) -> dict[str, Supplier]:
-    out: dict[str, Supplier] = {}
-    for name in sec.data:
-        s = sec.section(name)
-        s.unknown({"email", "contact", "phone", "address", "credit_days"})
-        days = int(s.get("credit_days", int, 0))
-        if not 0 <= days <= 365:
-            raise s.fail("credit_days", "a whole number of days from 0 to 365")
-        out[normalize_name(name)] = Supplier(name=name, email=_email(s, "email"), contact=s.text("contact", ""),
-                                             phone=s.text("phone", ""), address=s.text("address", ""),
-                                             credit_days=days)
-    return out
-
-
-def _load_google(sec: Section) -> GoogleSettings:
-    sec.unknown({"spreadsheet", "credentials_env", "requests_per_minute", "poll_seconds", "max_retries",
-                 "backoff_seconds", "credentials"})
-    if sec.has("credentials"):
-        raise sec.fail("credentials", "no credentials in the workspace: put the service-account key file outside "
-                                      "it and name its path in the environment variable SHEETFLOW_GOOGLE_CREDENTIALS "
-                                      "(or the variable named by credentials_env)")
-    rpm = int(sec.get("requests_per_minute", int, 60))
-    if not 1 <= rpm <= 300:
-        raise sec.fail("requests_per_minute", "a whole number from 1 to 300 (Google's default quota is 60)")
-    retries = int(sec.get("max_retries", int, 6))
-    if not 0 <= retries <= 12:
-        raise sec.fail("max_retries", "a whole number from 0 to 12")
-    return GoogleSettings(
-        spreadsheet=spreadsheet_id(sec, "spreadsheet") if sec.has("spreadsheet") else None,
-        credentials_env=sec.text("credentials_env", "SHEETFLOW_GOOGLE_CREDENTIALS"),
-        requests_per_minute=rpm,
-        poll_seconds=_positive(sec, "poll_seconds", 10),
-        max_retries=retries,
-        backoff_seconds=_positive(sec, "backoff_seconds", 1))
 
 
 def _load_people(top: Section, departments: tuple[str, ...]) -> list[Person]:
@@ -359,13 +249,6 @@ def _load_people(top: Section, departments: tuple[str, ...]) -> list[Person]:
     return people
 
 
-def _positive(sec: Section, key: str, default: float, what: str = "a positive number") -> float:
-    value = sec.get(key, (int, float), default, what=what)
-    if value <= 0:
-        raise sec.fail(key, what)
-    return float(value)
-
-
 def _load_approvals(sec: Section) -> ApprovalSettings:
     sec.unknown({"codes", "code_ttl_hours", "max_attempts", "remind_after_hours", "remind_every_hours",
                  "escalate_after_reminders", "thresholds"})
@@ -380,11 +263,11 @@ def _load_approvals(sec: Section) -> ApprovalSettings:
             raise tsec.fail(key, "an amount in yuan, e.g. 50000") from None
     return ApprovalSettings(
         codes=sec.get("codes", bool, True),
-        code_ttl_hours=_positive(sec, "code_ttl_hours", 72),
-        max_attempts=int(_positive(sec, "max_attempts", 5, "a positive whole number")),
-        remind_after_hours=_positive(sec, "remind_after_hours", 24),
-        remind_every_hours=_positive(sec, "remind_every_hours", 24),
-        escalate_after_reminders=int(_positive(sec, "escalate_after_reminders", 2, "a positive whole number")),
+        code_ttl_hours=positive_number(sec, "code_ttl_hours", 72),
+        max_attempts=int(positive_number(sec, "max_attempts", 5, "a positive whole number")),
+        remind_after_hours=positive_number(sec, "remind_after_hours", 24),
+        remind_every_hours=positive_number(sec, "remind_every_hours", 24),
+        escalate_after_reminders=int(positive_number(sec, "escalate_after_reminders", 2, "a positive whole number")),
         thresholds=thresholds,
     )
 
@@ -406,10 +289,10 @@ def _load_mail(sec: Section) -> MailSettings:
                             security=ssec.choice("security", ("starttls", "ssl", "none"), "starttls"),
                             username_env=ssec.text("username_env", "SHEETFLOW_SMTP_USER"),
                             password_env=ssec.text("password_env", "SHEETFLOW_SMTP_PASSWORD"),
-                            timeout_seconds=_positive(ssec, "timeout_seconds", 30))
+                            timeout_seconds=positive_number(ssec, "timeout_seconds", 30))
     transport = sec.choice("transport", ("eml", "smtp"), "smtp" if smtp else "eml")
     if transport == "smtp" and smtp is None:
         raise sec.fail("smtp", "a [mail.smtp] table with host (and port, security) for transport = \"smtp\"")
     return MailSettings(transport=transport, sender=sender, smtp=smtp,
-                        retry_base_seconds=_positive(sec, "retry_base_seconds", 30),
-                        retry_max_seconds=_positive(sec, "retry_max_seconds", 3600))
+                        retry_base_seconds=positive_number(sec, "retry_base_seconds", 30),
+                        retry_max_seconds=positive_number(sec, "retry_max_seconds", 3600))

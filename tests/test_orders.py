@@ -310,3 +310,46 @@ def test_with_credit_terms_the_request_goes_lead_days_before_due(flow: Flow) -> 
     flow.at(dt.datetime(2026, 12, 6, 9, 0))                            # 3 lead days before
     flow.run()
     assert flow.orders.cell(2, "status") == "已申请付款"
+
+
+# -- config -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "key"), [
+    ('[orders]\narchive_finance = "not an address"\n', "orders.archive_finance"),
+    ("[orders]\ncontact_reminder_days = [7, -1]\n", "orders.contact_reminder_days"),
+    ('[orders]\noutstanding_file = "../x.csv"\n', "orders.outstanding_file"),
+    ('[suppliers."某公司"]\ncredit_days = 400\n', "credit_days"),
+    ('[suppliers."某公司"]\nbank = "x"\n', "bank"),
+])
+def test_order_settings_are_checked_at_start(tmp_path: Path, text: str, key: str) -> None:
+    from processors.errors import ConfigError
+    from processors.init_workspace import init_workspace
+    from processors.workspace import Workspace
+
+    root = tmp_path / "ws"
+    init_workspace(root)
+    config = root / "config.toml"
+    body = config.read_text(encoding="utf-8")
+    for table in ("[orders]", '[suppliers."华美建材有限公司"]', '[suppliers."恒通五金"]'):
+        start = body.index(table)
+        end = body.find("\n[", start + 1)
+        body = body[:start] + body[end + 1:]
+    config.write_text(body + "\n" + text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        Workspace(root)
+
+
+def test_a_form_naming_an_unknown_kind_stops_at_start(tmp_path: Path) -> None:
+    from processors.errors import FormDefinitionError
+    from processors.init_workspace import init_workspace
+    from processors.resources import bundled_dir
+    from processors.workspace import Workspace
+
+    root = tmp_path / "ws"
+    init_workspace(root)
+    (root / "forms").mkdir(exist_ok=True)
+    text = (bundled_dir("forms") / "purchase_order.toml").read_text(encoding="utf-8")
+    (root / "forms" / "purchase_order.toml").write_text(text.replace('kind = "purchase_order"', 'kind = "lease"'),
+                                                        encoding="utf-8")
+    with pytest.raises(FormDefinitionError, match="kind"):
+        Workspace(root)

@@ -71,6 +71,35 @@ def _quantity(value: Decimal | str | int | float) -> str:
     return format(to_money(value).normalize(), "f")
 
 
+def _fast_flate() -> None:
+    """pydyf deflates every stream at zlib level 9 with no option to change it; level 1 is ~16 ms faster per
+    order (0.160 → 0.144 s warm) for 2 % more bytes (173 → 177 KB): the embedded CJK font subset, which
+    WeasyPrint keeps glyph-id-aligned and so mostly padding, is what gets compressed. Same PDF structure,
+    same /FlateDecode filter; only the effort changes. Applied once, to pydyf's Stream as shipped."""
+    import zlib
+
+    import pydyf
+
+    if getattr(pydyf.Stream, "_sheetflow_flate", False):
+        return
+
+    def data(self: Any) -> bytes:
+        stream = b"\n".join(pydyf._to_bytes(item) for item in self.stream)
+        extra = pydyf.Dictionary(self.extra.copy())
+        if self.compress:
+            extra["Filter"] = "/FlateDecode"
+            packer = zlib.compressobj(level=1)
+            stream = packer.compress(stream) + packer.flush()
+        extra["Length"] = len(stream)
+        return b"\n".join((extra.data, b"stream", stream, b"endstream"))
+
+    pydyf.Stream.data = property(data)  # type: ignore[assignment,method-assign]
+    pydyf.Stream._sheetflow_flate = True  # type: ignore[attr-defined]
+
+
+_fast_flate()
+
+
 @lru_cache(maxsize=1)
 def font_config() -> FontConfiguration:
     """The process's one warm FontConfiguration (see the module docstring)."""

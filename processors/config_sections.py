@@ -1,0 +1,139 @@
+"""The parts of config.toml beyond people and approvals: letterhead, orders, suppliers, Google.
+
+Split from config.py to keep each module small; config.load_config calls these.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .tomlcheck import Section
+
+
+def normalize_name(text: str) -> str:
+    """Compare people's (and suppliers') names the way a reader would: width, case and spaces ignored."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    name: str = ""
+    address: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Supplier:
+    name: str
+    email: str = ""
+    contact: str = ""
+    phone: str = ""
+    address: str = ""
+    credit_days: int = 0                  # O6: payment terms in days after delivery; 0 = pay at once
+
+
+@dataclass(frozen=True)
+class OrderSettings:
+    archive_finance: str = ""             # O3: the finance copy of every issued order (an address)
+    archive_commerce: str = ""            # O3: the commerce department's copy
+    contact_reminder_days: tuple[int, ...] = (7, 3)   # O4: remind the buyer this many days before the due date
+    payment_lead_days: int = 3            # O6: the payment request goes this many days before it is due
+    outstanding_file: str = "未交货明细.xlsx"   # O7: the generated sheet of undelivered lines
+
+
+@dataclass(frozen=True)
+class GoogleSettings:
+    """Google Sheets backend. The service-account key's path comes from the environment, never from here."""
+
+    spreadsheet: str | None = None        # default spreadsheet id for forms that name none
+    credentials_env: str = "SHEETFLOW_GOOGLE_CREDENTIALS"
+    requests_per_minute: int = 60         # Sheets API quota per user; we pace below it
+    poll_seconds: float = 10.0            # watch: one Drive metadata call per spreadsheet this often
+    max_retries: int = 6                  # 429/5xx answers retried with exponential backoff and jitter
+    backoff_seconds: float = 1.0          # first backoff; doubles each retry, capped at 64 s
+
+
+_SPREADSHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+_SPREADSHEET_ID = re.compile(r"[A-Za-z0-9_-]{20,}")
+
+
+def spreadsheet_id(sec: Section, key: str) -> str:
+    """Staff paste the browser's address; the API wants the id inside it."""
+    text = sec.text(key).strip()
+    m = _SPREADSHEET_URL.search(text)
+    if m:
+        return m.group(1)
+    if _SPREADSHEET_ID.fullmatch(text):
+        return text
+    raise sec.fail(key, "a Google spreadsheet address (https://docs.google.com/spreadsheets/d/…/edit) or its id, "
+                        f"got {text!r}")
+
+
+def _email(sec: Section, key: str) -> str:
+    value = sec.text(key, "")
+    if value and ("@" not in value or " " in value.strip()):
+        raise sec.fail(key, f"an email address, got {value!r}")
+    return value.strip()
+
+
+def load_orders(sec: Section) -> OrderSettings:
+    sec.unknown({"archive_finance", "archive_commerce", "contact_reminder_days", "payment_lead_days",
+                 "outstanding_file"})
+    days = sec.get("contact_reminder_days", list, [7, 3])
+    if not all(isinstance(d, int) and 0 <= d <= 90 for d in days):
+        raise sec.fail("contact_reminder_days", "a list of whole numbers of days from 0 to 90, e.g. [7, 3]")
+    lead = int(sec.get("payment_lead_days", int, 3))
+    if not 0 <= lead <= 60:
+        raise sec.fail("payment_lead_days", "a whole number of days from 0 to 60")
+    outstanding = sec.text("outstanding_file", "未交货明细.xlsx")
+    if not outstanding.endswith(".xlsx") or "/" in outstanding:
+        raise sec.fail("outstanding_file", "a file name ending in .xlsx (written in the output folder)")
+    return OrderSettings(archive_finance=_email(sec, "archive_finance"),
+                         archive_commerce=_email(sec, "archive_commerce"),
+                         contact_reminder_days=tuple(sorted(set(days), reverse=True)),
+                         payment_lead_days=lead, outstanding_file=outstanding)
+
+
+def load_suppliers(sec: Section) -> dict[str, Supplier]:
+    out: dict[str, Supplier] = {}
+    for name in sec.data:
+        s = sec.section(name)
+        s.unknown({"email", "contact", "phone", "address", "credit_days"})
+        days = int(s.get("credit_days", int, 0))
+        if not 0 <= days <= 365:
+            raise s.fail("credit_days", "a whole number of days from 0 to 365")
+        out[normalize_name(name)] = Supplier(name=name, email=_email(s, "email"), contact=s.text("contact", ""),
+                                             phone=s.text("phone", ""), address=s.text("address", ""),
+                                             credit_days=days)
+    return out
+
+
+def load_google(sec: Section) -> GoogleSettings:
+    sec.unknown({"spreadsheet", "credentials_env", "requests_per_minute", "poll_seconds", "max_retries",
+                 "backoff_seconds", "credentials"})
+    if sec.has("credentials"):
+        raise sec.fail("credentials", "no credentials in the workspace: put the service-account key file outside "
+                                      "it and name its path in the environment variable SHEETFLOW_GOOGLE_CREDENTIALS "
+                                      "(or the variable named by credentials_env)")
+    rpm = int(sec.get("requests_per_minute", int, 60))
+    if not 1 <= rpm <= 300:
+        raise sec.fail("requests_per_minute", "a whole number from 1 to 300 (Google's default quota is 60)")
+    retries = int(sec.get("max_retries", int, 6))
+    if not 0 <= retries <= 12:
+        raise sec.fail("max_retries", "a whole number from 0 to 12")
+    return GoogleSettings(
+        spreadsheet=spreadsheet_id(sec, "spreadsheet") if sec.has("spreadsheet") else None,
+        credentials_env=sec.text("credentials_env", "SHEETFLOW_GOOGLE_CREDENTIALS"),
+        requests_per_minute=rpm,
+        poll_seconds=positive_number(sec, "poll_seconds", 10),
+        max_retries=retries,
+        backoff_seconds=positive_number(sec, "backoff_seconds", 1))
+
+
+def positive_number(sec: Section, key: str, default: float, what: str = "a positive number") -> float:
+    value = sec.get(key, (int, float), default, what=what)
+    if value <= 0:
+        raise sec.fail(key, what)
+    return float(value)
