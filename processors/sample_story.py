@@ -143,7 +143,7 @@ class Story:
         self.append("purchase_order", heads)
         self.run(17, 10)
         po = {r.data["draft"]: r.key for r in self.ws.store.records("purchase_order")}  # type: ignore[union-attr]
-        early = [o for o in orders if o["stage"] != "sign_now"]
+        early = [o for o in orders if o["stage"] not in ("sign_now", "planned")]
         for i, (day, hour) in enumerate(((16, 10), (16, 15), (15, 10), (15, 15))):
             for order in early:
                 if order["stage"] != "signing" or i < 2:

@@ -57,7 +57,9 @@ def render_status(ws: Workspace, limit: int = 50) -> str:
         detail = []
         for r in records[-limit:]:
             form = ws.forms.get(r.form)
-            summary = " ".join(r.data.get(k, "") for k in ("item", "spec", "quantity", "unit")).strip()
+            summary = " ".join(r.data.get(k, "") for k in ("item", "spec", "quantity", "unit")).strip() or " ".join(
+                filter(None, (r.data.get("supplier") or r.data.get("project", ""),
+                              f"¥{r.data['total']}" if r.data.get("total") else ""))).strip()
             detail.append([r.key, state_label(ws, form, r.state) if form else r.state, clip(summary, 30),
                            display_time(r.updated_at), clip(r.message, 40)])
         for row in invalid_rows[:limit]:

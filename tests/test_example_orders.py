@@ -33,7 +33,7 @@ def test_story_leaves_orders_at_every_stage(example: Path) -> None:
     assert orders == {
         "万达-石膏板-1": "placed", "万达-龙骨-1": "overdue", "万达-包边": "awaiting_confirmation",
         "万达-涂料石膏板": "placed", "万达-螺钉": "closed", "万达-乳胶漆": "awaiting:engineering_sign",
-        "万达-龙骨-2": "awaiting:executive_sign", "万达-石膏板-2": "placed"}
+        "万达-龙骨-2": "awaiting:executive_sign", "万达-石膏板-2": "placed", "万达-龙骨-3": "awaiting:buyer_sign"}
     lines = states(example, "order_line")
     assert sorted(lines.values()).count("failed") == 1 and sorted(lines.values()).count("received") == 2
     assert set(states(example, "purchase_plan").values()) == {"approved"}

@@ -236,7 +236,7 @@ def test_not_received_on_the_due_date_tells_both_heads_until_a_contingency_plan(
     [overdue] = [m for m in flow.outbox() if "逾期未到货" in m.subject]
     assert "zhougang@" in overdue.to and "wangfang@" in overdue.to
     [t] = [t for t in flow.ws.store.transitions("PO-2026-0001") if t["to_state"] == "overdue"]
-    assert "仅沟通 0 次" in t["reason"]
+    assert "仅沟通 0 次" in t["reason"] and "仅沟通 0 次" in flow.orders.cell(2, "message")   # O4: flagged
     flow.run()
     assert len([m for m in flow.outbox() if "逾期未到货" in m.subject]) == 1   # told once
     flow.orders.set(2, contingency="改由恒通五金调货 12-22 到场")
@@ -353,3 +353,21 @@ def test_a_form_naming_an_unknown_kind_stops_at_start(tmp_path: Path) -> None:
                                                         encoding="utf-8")
     with pytest.raises(FormDefinitionError, match="kind"):
         Workspace(root)
+
+
+def test_approvers_mail_shows_the_lines_and_total_they_sign(flow: Flow) -> None:
+    flow.approved_requests()
+    flow.approved_plan()
+    flow.lines.put([line_row()])
+    flow.run()
+    flow.orders.put([order_row()])
+    flow.run()
+    [mail] = [m for m in flow.outbox() if "sunli@" in m.to and "PO-2026-0001" in m.subject]
+    assert "石膏板 9.5mm × 100 张 @ ¥27 = ¥2700.00" in mail.text and "¥2700.00" in mail.text
+
+
+def test_lines_of_an_order_sent_for_confirmation_are_frozen(flow: Flow) -> None:
+    flow.to_placed(goods="定加工品")
+    flow.lines.set(2, quantity=120)
+    flow.run()
+    assert flow.lines.cell(2, "quantity") == "100" and "已签发" in flow.lines.cell(2, "message")

@@ -68,7 +68,11 @@ class LineKind(Kind):
         return ""
 
     def immutable(self, record: Record) -> bool:
-        return record.state not in ("open", "invalid")
+        """Part of an issued order: ordered already, or its order went out and waits for the supplier (O2)."""
+        if record.state not in ("open", "invalid"):
+            return True
+        order = _order_of(self.ws, record)
+        return order is not None and order.state in model.ISSUED
 
     def on_tracking(self, record: Record, before: dict[str, str], after: dict[str, str]) -> list[str]:
         if record.state in ("open", "superseded", "invalid"):

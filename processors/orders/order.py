@@ -193,7 +193,8 @@ class OrderKind(Kind):
     # -- time: reminders, overdue, payment due (O2, O4, O6) ---------------------------------------
     def timers(self) -> None:
         today = self.ws.clock.today()
-        for order in model.records(self.store, self.form.id, ("awaiting_confirmation", "placed", "payment_due")):
+        for order in model.records(self.store, self.form.id, ("awaiting_confirmation", "placed", "overdue",
+                                                                 "contingency", "payment_due")):
             d = order.data
             if order.state == "awaiting_confirmation":
                 self._remind(order, f"confirm:{today.isoformat()}", "order_confirm_reminder")
@@ -210,7 +211,9 @@ class OrderKind(Kind):
                 if contacts < 2 and due - dt.timedelta(days=days) <= today < due:
                     self._remind(order, f"contact:{days}", "order_contact_reminder", days=days, contacts=contacts,
                                  due=due.isoformat())
-            if today >= due:
+            if today >= due and contacts < 2 and not order.notice:  # O4: flagged whether or not it arrived
+                self.store.flag_record(order.key, self.t("orders.too_few_contacts", contacts=contacts))
+            if today >= due and order.state == "placed":
                 reason = self.t("orders.t_overdue", due=due.isoformat())
                 if contacts < 2:
                     reason += " " + self.t("orders.too_few_contacts", contacts=contacts)

@@ -25,7 +25,24 @@ def summary(ws: Workspace, form: FormDef, record: Record) -> list[tuple[str, str
         value = record.data.get(fdef.name)
         if value:
             out.append((ws.t.pick(fdef.label), choice_labels.get(fdef.name, {}).get(value, value)))
+    for line in _lines(record):  # an order: what the signature covers includes its lines
+        g = line.get
+        out.append((ws.t("mail_ctx.line"),
+                    f"{g('item', '')} {g('spec', '')} × {g('quantity', '')} {g('unit', '')} "
+                    f"@ ¥{g('unit_price', '')} = ¥{g('total', '')}"))
+    if record.data.get("total"):
+        out.append((ws.t("mail_ctx.total"), f"¥{record.data['total']}"))
     return out
+
+
+def _lines(record: Record) -> list[dict[str, str]]:
+    import json
+
+    try:
+        lines = json.loads(record.data.get("lines") or "[]")
+    except ValueError:
+        return []
+    return [line for line in lines if isinstance(line, dict)]
 
 
 def queue(ws: Workspace, key: str, template: str, to: Person, record: Record, *, secrets: list[str] | None = None,
