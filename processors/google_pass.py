@@ -150,6 +150,8 @@ class _Book:
 def _one_book(ws: Workspace, book: GoogleBook, tabs: list[tuple[FormDef, str]], kinds: dict[str, Kind], *,
               final: bool) -> list[FileReport]:
     b = _Book(ws, book, tabs, final)
+    for form, _ in tabs:  # news from other sheets (lines numbered last pass) decides whether a tab is read
+        kinds[form.id].prepare()
     try:
         state = book.drive_state()
         known = b.identities()

@@ -139,3 +139,33 @@ def make_google_workspace(root: Path, fake: FakeGoogle, now: dt.datetime, *, con
         setup_spreadsheet(ws.google_client(), spreadsheet, tabs, ws.cfg, ws.t)
     return ws, sid
 
+
+
+class GoogleFormSheet:
+    """Any form's tab in the fake spreadsheet, addressed by field name (columns as sheetflow setup lays them)."""
+
+    def __init__(self, ws: Workspace, fake: FakeGoogle, spreadsheet: str, form_id: str) -> None:
+        form = ws.forms[form_id]
+        self.fake, self.sid, self.tab = fake, spreadsheet, ws.sheet_name(form) or form.sheet
+        names = [f.name for f in form.fields] + [c.role for c in form.system]
+        self.cols = {n: i for i, n in enumerate(names, start=1)}
+
+    def put(self, rows: list[dict[str, Any]], start: int = 2) -> None:
+        for i, values in enumerate(rows):
+            width = max(self.cols[n] for n in values)
+            row: list[Any] = [None] * width
+            for name, value in values.items():
+                row[self.cols[name] - 1] = _typed(value)
+            self.fake.set_values(self.sid, self.tab, [row], start=f"A{start + i}")
+
+    def set(self, row: int, **values: Any) -> None:
+        for name, value in values.items():
+            self.fake.set_values(self.sid, self.tab, [[_typed(value)]],
+                                 start=f"{column_letter(self.cols[name])}{row}")
+
+    def cell(self, row: int, name: str) -> str:
+        grid = self.fake.values(self.sid, self.tab)
+        cells = grid[row - 1] if row - 1 < len(grid) else []
+        col = self.cols[name] - 1
+        value = cells[col] if col < len(cells) else ""
+        return "" if value is None else str(value)

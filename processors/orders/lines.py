@@ -25,8 +25,8 @@ class LineKind(Kind):
         self.taken: dict[str, Decimal] = {}   # request -> quantity new rows earlier in this sync asked for
 
     def prepare(self) -> None:
-        """Requests, plans or orders moved on: every line's check may read differently now."""
-        mark = model.digest(self.store, model.REQUEST, model.PLAN, model.ORDER)
+        """Requests or plans were approved (or stopped being): every line's R6 check may read differently now."""
+        mark = model.digest(self.store, model.REQUEST, model.PLAN, states=("approved",))
         if self.store.meta("inputs:order_line") != mark:
             with self.store.transaction():
                 for row in self.store.file_status():

@@ -34,7 +34,7 @@ class PlanKind(Kind):
 
     def prepare(self) -> None:
         """Approved requests changed since the plans were last looked at: look at every plan row again."""
-        mark = model.digest(self.store, model.REQUEST, model.PLAN)
+        mark = model.digest(self.store, model.REQUEST, states=("approved",)) + model.digest(self.store, model.PLAN)
         if self.store.meta("inputs:purchase_plan") != mark:
             with self.store.transaction():
                 for record_file in {r.file for r in self.store.records(self.form.id)} | set(self._files()):
