@@ -33,6 +33,17 @@ class Kind:
     def prepare(self) -> None:
         """Before this form's sheet is synced in a pass (a plan made from newly approved requests)."""
 
+    def recheck_when(self, mark: str) -> None:
+        """What this form's rows depend on outside their sheet changed (given as a digest): read them all again."""
+        meta = f"inputs:{self.form.id}"
+        if self.store.meta(meta) == mark:
+            return
+        with self.store.transaction():
+            for row in self.store.file_status():
+                if row["form"] == self.form.id:
+                    self.store.forget_file_view(row["file"])
+            self.store.set_meta(meta, mark)
+
     def check(self, result: RowResult, key: str, row: int) -> str:
         """After the row's own validation: add problems or derived values; return extra content to sign."""
         return ""

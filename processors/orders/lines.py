@@ -27,12 +27,7 @@ class LineKind(Kind):
     def prepare(self) -> None:
         """Requests or plans were approved (or stopped being): every line's R6 check may read differently now."""
         mark = model.digest(self.store, model.REQUEST, model.PLAN, states=("approved",))
-        if self.store.meta("inputs:order_line") != mark:
-            with self.store.transaction():
-                for row in self.store.file_status():
-                    if row["form"] == self.form.id:
-                        self.store.forget_file_view(row["file"])
-                self.store.set_meta("inputs:order_line", mark)
+        self.recheck_when(mark)
 
     def check(self, result: RowResult, key: str, row: int) -> str:
         own = self.store.record(key) if key else None

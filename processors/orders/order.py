@@ -28,12 +28,7 @@ from .outstanding import write_outstanding
 class OrderKind(Kind):
     def prepare(self) -> None:
         mark = model.digest(self.store, model.LINE)
-        if self.store.meta("inputs:purchase_order") != mark:
-            with self.store.transaction():
-                for row in self.store.file_status():
-                    if row["form"] == self.form.id:
-                        self.store.forget_file_view(row["file"])
-                self.store.set_meta("inputs:purchase_order", mark)
+        self.recheck_when(mark)
 
     # -- what an order row is -------------------------------------------------------------------
     def check(self, result: RowResult, key: str, row: int) -> str:

@@ -35,14 +35,7 @@ class PlanKind(Kind):
     def prepare(self) -> None:
         """Approved requests changed since the plans were last looked at: look at every plan row again."""
         mark = model.digest(self.store, model.REQUEST, states=("approved",)) + model.digest(self.store, model.PLAN)
-        if self.store.meta("inputs:purchase_plan") != mark:
-            with self.store.transaction():
-                for record_file in {r.file for r in self.store.records(self.form.id)} | set(self._files()):
-                    self.store.forget_file_view(record_file)
-                self.store.set_meta("inputs:purchase_plan", mark)
-
-    def _files(self) -> list[str]:
-        return [r["file"] for r in self.store.file_status() if r["form"] == self.form.id]
+        self.recheck_when(mark)
 
     def check(self, result: RowResult, key: str, row: int) -> str:
         record = self.store.record(key) if key else None
@@ -103,7 +96,8 @@ class PlanKind(Kind):
             if req is None:
                 continue
             d = req.data
-            lines.append({"request": rk, "item": d.get("item", ""), "spec": d.get("spec", ""),
+            lines.append({"request": rk, "item": f"{rk} {d.get('item', '')}",
+                          "spec": f"{d.get('spec', '')} / {d.get('needed_by', '')}",
                           "unit": d.get("unit", ""), "quantity": d.get("quantity", "0"),
                           "unit_price": d.get("unit_price", "0"), "needed_by": d.get("needed_by", ""),
                           "department": d.get("department", ""),
