@@ -15,10 +15,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .config_sections import (
     GoogleSettings,
+    LeaseSettings,
     Letterhead,
     OrderSettings,
     Supplier,
     load_google,
+    load_leases,
     load_orders,
     load_suppliers,
     normalize_name,
@@ -105,6 +107,7 @@ class Config:
     company: str = ""
     letterhead: Letterhead = field(default_factory=Letterhead)
     orders: OrderSettings = field(default_factory=OrderSettings)
+    leases: LeaseSettings = field(default_factory=LeaseSettings)
     suppliers: dict[str, Supplier] = field(default_factory=dict)
     backend: str = "xlsx"
     sheets_dir: Path = field(default_factory=Path)
@@ -157,7 +160,7 @@ def load_config(root: Path) -> Config:
     path = root / CONFIG_NAME
     top = Section(load_toml(path, ConfigError), path, "", ConfigError)
     top.unknown({"language", "timezone", "company", "backend", "paths", "watch", "departments",
-                 "people", "forms", "approvals", "mail", "google", "orders", "suppliers"})
+                 "people", "forms", "approvals", "mail", "google", "orders", "suppliers", "leases"})
     cfg = Config(root=root)
     cfg.language = top.choice("language", LANGUAGES, "zh")
     cfg.timezone = top.text("timezone", "Asia/Shanghai")
@@ -171,6 +174,7 @@ def load_config(root: Path) -> Config:
     cfg.company = company.text("name", "")
     cfg.letterhead = Letterhead(cfg.company, company.text("address", ""), company.text("phone", ""))
     cfg.orders = load_orders(top.section("orders", None))
+    cfg.leases = load_leases(top.section("leases", None))
     cfg.suppliers = load_suppliers(top.section("suppliers", None))
 
     backend = top.section("backend", None)

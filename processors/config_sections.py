@@ -44,6 +44,14 @@ class OrderSettings:
 
 
 @dataclass(frozen=True)
+class LeaseSettings:
+    notice_days: int = 7                              # L3: bill notice this many days before the due date
+    dunning_days: tuple[int, ...] = (1, 15, 30)       # L3: reminders at these days overdue
+    expiry_days: tuple[int, ...] = (90, 60, 30)       # L2: expiry reminders before the end
+    rent_roll_file: str = "租金台账.xlsx"              # written in output/ by sheetflow only
+
+
+@dataclass(frozen=True)
 class GoogleSettings:
     """Google Sheets backend. The service-account key's path comes from the environment, never from here."""
 
@@ -108,6 +116,25 @@ def load_suppliers(sec: Section) -> dict[str, Supplier]:
                                              phone=s.text("phone", ""), address=s.text("address", ""),
                                              credit_days=days)
     return out
+
+
+def _days_list(sec: Section, key: str, default: list[int], top: int) -> tuple[int, ...]:
+    days = sec.get(key, list, default)
+    if not days or not all(isinstance(d, int) and 0 <= d <= top for d in days):
+        raise sec.fail(key, f"a list of whole numbers of days from 0 to {top}, e.g. {default}")
+    return tuple(sorted(set(days)))
+
+
+def load_leases(sec: Section) -> LeaseSettings:
+    sec.unknown({"notice_days", "dunning_days", "expiry_days", "rent_roll_file"})
+    notice = int(sec.get("notice_days", int, 7))
+    if not 0 <= notice <= 60:
+        raise sec.fail("notice_days", "a whole number of days from 0 to 60")
+    roll = sec.text("rent_roll_file", "租金台账.xlsx")
+    if not roll.endswith(".xlsx") or "/" in roll:
+        raise sec.fail("rent_roll_file", "a file name ending in .xlsx (written in the output folder)")
+    return LeaseSettings(notice_days=notice, dunning_days=_days_list(sec, "dunning_days", [1, 15, 30], 365),
+                         expiry_days=_days_list(sec, "expiry_days", [90, 60, 30], 365), rent_roll_file=roll)
 
 
 def load_google(sec: Section) -> GoogleSettings:

@@ -127,6 +127,11 @@ def book(ws: Workspace) -> Book:
     return Book(ws.cfg.sheets_dir / BOOK)
 
 
+def request_report(report: Any) -> Any:
+    """The purchase-request workbook's part of a PassReport (other forms' workbooks are in it too)."""
+    return next(f for f in report.files if f.form == "purchase_request")
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
             timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """The real console entry point in a child process."""

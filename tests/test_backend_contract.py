@@ -74,7 +74,8 @@ def test_row_inserted_between_read_and_write_gets_no_other_rows_status(sheet: Sh
     sheet.put_rows([good_row(item="石膏板"), good_row(item="龙骨")])
     with faults.hooked("after_sync", lambda: sheet.insert_row(2, good_row(item="瓷砖"))):
         sheet.run()
-    assert sheet.cell(2, "key") == ""              # the newcomer was not read this pass: untouched
+    # the newcomer is either untouched (not read this pass) or numbered as itself, never given a neighbour's number
+    assert sheet.cell(2, "key") == "" or record_item(sheet, 2) == "瓷砖"
     assert (record_item(sheet, 3), record_item(sheet, 4)) == ("石膏板", "龙骨")
     sheet.run()                                     # and the next pass takes it in
     assert record_item(sheet, 2) == "瓷砖"

@@ -260,7 +260,7 @@ def test_setup_protects_signoff_columns_per_role_when_codes_are_off(tmp_path: Pa
 # -- config and credentials ------------------------------------------------------------------------
 
 def test_google_backend_needs_a_spreadsheet_per_form(tmp_path: Path, fake_google: FakeGoogle) -> None:
-    with pytest.raises(ConfigError, match=r"forms\.purchase_request\.spreadsheet"):
+    with pytest.raises(ConfigError, match=r"forms\.\w+\.spreadsheet"):
         make_google_workspace(tmp_path / "ws", fake_google, NOW,
                               config_edit=lambda t: re.sub(r"\nspreadsheet = .*\n", "\n", t))
 

@@ -349,7 +349,7 @@ def test_a_form_naming_an_unknown_kind_stops_at_start(tmp_path: Path) -> None:
     init_workspace(root)
     (root / "forms").mkdir(exist_ok=True)
     text = (bundled_dir("forms") / "purchase_order.toml").read_text(encoding="utf-8")
-    (root / "forms" / "purchase_order.toml").write_text(text.replace('kind = "purchase_order"', 'kind = "lease"'),
+    (root / "forms" / "purchase_order.toml").write_text(text.replace('kind = "purchase_order"', 'kind = "frobnicate"'),
                                                         encoding="utf-8")
     with pytest.raises(FormDefinitionError, match="kind"):
         Workspace(root)

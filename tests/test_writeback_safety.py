@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from conftest import BOOK, Book, good_row, run_cli
+from conftest import BOOK, Book, good_row, request_report, run_cli
 
 from processors.faults import CRASH_EXIT_CODE
 from processors.passes import run_pass
@@ -27,7 +27,7 @@ def test_open_workbook_is_not_written_until_closed(ws: Workspace, book: Book, lo
     before = digest(book.path)
     report = run_pass(ws)
     assert digest(book.path) == before
-    assert report.files[0].waiting == 2
+    assert request_report(report).waiting == 2
     status = render_status(ws)
     assert "文件被占用" in status and lock_name in status
     assert ws.store.next_number("PR-2026") == 1          # no number taken while it cannot be written

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..resources import package_file
 
-SCHEMA_VERSION = 4  # 2: meta table, indexes for content lookups and view refreshes; 3: outbox; 4: attachments
+SCHEMA_VERSION = 5  # 2: meta table, indexes for content lookups and view refreshes; 3: outbox; 4: attachments; 5: bills
 
 
 @dataclass

@@ -149,3 +149,33 @@ CREATE TABLE IF NOT EXISTS refusals (
     typed       TEXT NOT NULL,              -- what was in the cell (codes are not stored)
     at          TEXT NOT NULL
 );
+
+-- Lease bills (issue 6): one row per bill of the rent schedule, written when the lease comes into force,
+-- so a bill once issued never changes (an amendment replaces only bills not yet due; a termination voids
+-- the ones after it). Payments are applied oldest bill first.
+CREATE TABLE IF NOT EXISTS bills (
+    id            INTEGER PRIMARY KEY,
+    lease         TEXT NOT NULL,              -- LC-2026-0001
+    kind          TEXT NOT NULL,              -- rent | turnover
+    period_start  TEXT NOT NULL,
+    period_end    TEXT NOT NULL,
+    due_date      TEXT NOT NULL,
+    rent          TEXT NOT NULL,
+    fee           TEXT NOT NULL,
+    amount        TEXT NOT NULL,
+    basis         TEXT NOT NULL,
+    paid          TEXT NOT NULL DEFAULT '0',
+    paid_on       TEXT NOT NULL DEFAULT '',   -- the day it was settled in full
+    void          INTEGER NOT NULL DEFAULT 0, -- 1: dropped by a termination or replaced by an amendment
+    created_at    TEXT NOT NULL,
+    UNIQUE (lease, kind, period_start, void)
+);
+CREATE INDEX IF NOT EXISTS bills_lease ON bills (lease, due_date);
+
+CREATE TABLE IF NOT EXISTS bill_payments (
+    id        INTEGER PRIMARY KEY,
+    payment   TEXT NOT NULL,                  -- RP-2026-0001
+    bill_id   INTEGER NOT NULL REFERENCES bills (id),
+    amount    TEXT NOT NULL,
+    paid_on   TEXT NOT NULL
+);

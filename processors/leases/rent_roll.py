@@ -1,0 +1,76 @@
+"""The rent roll (租金台账): every bill of every lease with what was paid, the balance, days overdue and penalty.
+
+Written whole into output/ (like the undelivered-lines sheet) whenever what it shows
+changes, which includes the date: penalties grow by the day. Finance records payments
+in the payments sheet (收款登记); they are applied here oldest bill first.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from ..sheets.locks import find_lock
+from ..workspace import Workspace
+from . import terms as T
+from .collection import aging_bucket
+from .ledger import bills_of, overdue_days, penalty_of
+
+HEADERS = [("合同编号", "Lease"), ("商户", "Tenant"), ("铺位", "Unit"), ("类别", "Kind"), ("计费期间", "Period"),
+           ("计算方式", "Made up of"), ("应付日", "Due"), ("应收金额", "Amount"), ("已收", "Paid"),
+           ("结清日", "Settled on"), ("欠款", "Balance"), ("逾期天数", "Days overdue"), ("滞纳金", "Late fee"),
+           ("账龄", "Aging")]
+
+
+def rent_roll_rows(ws: Workspace) -> list[list[object]]:
+    today = ws.clock.today()
+    leases = {r.key: r for r in ws.store.records(T.LEASE)}
+    rows: list[list[object]] = []
+    for bill in bills_of(ws.store):
+        lease = leases.get(bill.lease)
+        if lease is None:
+            continue
+        rate = T.dec(lease.data.get("penalty_rate"), "0.05") / 100
+        late = overdue_days(bill, today)
+        kind = ws.t(f"leases.bill_{bill.kind}")
+        rows.append([bill.lease, lease.data.get("tenant", ""), lease.data.get("unit", ""), kind,
+                     f"{bill.period_start}~{bill.period_end}", bill.basis, bill.due_date.isoformat(),
+                     float(bill.amount), float(bill.paid), bill.paid_on, float(bill.balance), late,
+                     float(penalty_of(bill, rate, today)), aging_bucket(late) if late else ""])
+    return rows
+
+
+def write_rent_roll(ws: Workspace) -> Path | None:
+    if T.LEASE not in ws.forms:
+        return None
+    path = ws.cfg.output_dir / ws.cfg.leases.rent_roll_file
+    rows = rent_roll_rows(ws)
+    mark = repr(rows)
+    if (ws.store.meta("rent_roll") == mark and path.exists()) or (not rows and not path.exists()):
+        return None
+    if find_lock(path) is not None:
+        return None
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "租金台账"
+    sheet.append([f"{zh} {en}" for zh, en in HEADERS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="595959")
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGHIJKLMN", (14, 18, 8, 8, 23, 48, 11, 11, 11, 11, 11, 8, 10, 8), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.cell(row=len(rows) + 3, column=1, value=ws.t("leases.rent_roll_note")).font = Font(italic=True,
+                                                                                               color="808080")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.sheetflow-tmp")
+    wb.save(tmp)
+    os.replace(tmp, path)
+    with ws.store.transaction():
+        ws.store.set_meta("rent_roll", mark)
+    return path
