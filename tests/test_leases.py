@@ -200,3 +200,18 @@ def test_early_termination_settles_the_deposit_and_clearing_frees_the_unit(mall:
     mall.run()
     assert mall.leases.cell(2, "status") == "已清退"
     assert mall.units.cell(2, "status") == "空置"
+
+
+def test_monthly_sales_settle_turnover_rent_above_the_base(mall: Mall) -> None:
+    mall.active(turnover_rate=10)                                         # base rent 36,000 a month
+    sales = FormSheet(mall.ws, "tenant_sales")
+    sales.put([{"lease": "LC-2026-0001", "month": dt.date(2026, 12, 1), "sales": 500000},
+               {"lease": "LC-2026-0001", "month": dt.date(2027, 1, 15), "sales": 300000},
+               {"lease": "LC-2026-0001", "month": dt.date(2026, 12, 31), "sales": 1}])
+    mall.run()
+    assert "扣点租金 ¥14,000.00" in sales.cell(2, "message")               # 50,000 − 36,000
+    assert "坪效 ¥4,166.67/m²" in sales.cell(2, "message")                # 500,000 / 120
+    assert "无需补缴" in sales.cell(3, "message")                          # 30,000 < 36,000
+    assert sales.cell(4, "status") == "无效" and "#2" in sales.cell(4, "message")   # December again
+    turnover = [r for r in mall.roll() if r[3] == "扣点"]
+    assert len(turnover) == 1 and turnover[0][6] == "2027-01-05" and turnover[0][7] == 14000

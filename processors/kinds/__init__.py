@@ -88,6 +88,7 @@ def known_kinds() -> set[str]:
 
 def _load_builtin() -> None:
     from ..leases import kinds as _leases  # noqa: F401  (registers unit, lease, rent_payment)
+    from ..leases import sales as _sales  # noqa: F401  (registers tenant_sales)
     from ..orders import kinds  # noqa: F401  (registers purchase_plan, order_line, purchase_order)
 
 
