@@ -215,3 +215,35 @@ def test_monthly_sales_settle_turnover_rent_above_the_base(mall: Mall) -> None:
     assert sales.cell(4, "status") == "无效" and "#2" in sales.cell(4, "message")   # December again
     turnover = [r for r in mall.roll() if r[3] == "扣点"]
     assert len(turnover) == 1 and turnover[0][6] == "2027-01-05" and turnover[0][7] == 14000
+
+
+def test_fit_out_is_approved_by_engineering_then_commerce_and_the_tenant_is_told(mall: Mall) -> None:
+    mall.active(free_months=2)
+    fitout = FormSheet(mall.ws, "fitout")
+    fitout.put([{"lease": "LC-2026-0001", "drawings": "WD-1F01-A3 rev.2", "contractor": "宏达装饰",
+                 "start": dt.date(2026, 12, 10), "end": dt.date(2027, 1, 20)},
+                {"lease": "LC-2026-0001", "drawings": "x", "contractor": "y",
+                 "start": dt.date(2026, 11, 1), "end": dt.date(2026, 11, 20)}])
+    mall.run()
+    assert fitout.cell(2, "status") == "待工程部负责人审批"
+    assert "须在租期内" in fitout.cell(3, "message")
+    fitout.set(2, engineering_sign="同意 王芳")
+    mall.run()
+    fitout.set(2, commerce_sign="同意 周刚")
+    mall.run()
+    assert fitout.cell(2, "status") == "已批准"
+    [told] = [m for m in mails(mall.ws.cfg.outbox_dir) if "chen@weidao" in m.to and "二次装修" in m.subject]
+    assert "已批准" in told.subject and "WD-1F01-A3 rev.2" in told.text
+
+
+def test_rejected_fit_out_tells_the_tenant_why(mall: Mall) -> None:
+    mall.active()
+    fitout = FormSheet(mall.ws, "fitout")
+    fitout.put([{"lease": "LC-2026-0001", "drawings": "WD-1", "contractor": "宏达装饰",
+                 "start": dt.date(2026, 12, 10), "end": dt.date(2027, 1, 20)}])
+    mall.run()
+    fitout.set(2, engineering_sign="驳回 王芳 排烟管道不符合消防要求")
+    mall.run()
+    assert fitout.cell(2, "status") == "已驳回"
+    [told] = [m for m in mails(mall.ws.cfg.outbox_dir) if "chen@weidao" in m.to and "未获批准" in m.subject]
+    assert "排烟管道不符合消防要求" in told.text

@@ -66,6 +66,9 @@ class Kind:
     def on_approved(self, record: Record) -> None:
         """The approval route ended in approval (inside the pass's transaction)."""
 
+    def on_rejected(self, record: Record, by: str, reason: str) -> None:
+        """The approval route ended in a rejection (inside the pass's transaction)."""
+
     def guidance(self, record: Record) -> str | None:
         """The row's message for a state the route does not know (delivery, payment …); None: the default."""
         return None
@@ -87,6 +90,7 @@ def known_kinds() -> set[str]:
 
 
 def _load_builtin() -> None:
+    from ..leases import fitout as _fitout  # noqa: F401  (registers fitout)
     from ..leases import kinds as _leases  # noqa: F401  (registers unit, lease, rent_payment)
     from ..leases import sales as _sales  # noqa: F401  (registers tenant_sales)
     from ..orders import kinds  # noqa: F401  (registers purchase_plan, order_line, purchase_order)

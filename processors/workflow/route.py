@@ -327,6 +327,9 @@ class Route:
                       reason=entry.reason, form_title=self.t.pick(self.form.title),
                       sign_column=self.t.pick(self.form.field(step.column).label),
                       file=record.file.rpartition("/")[2], row=record.row_hint or 0)
+            from ..kinds import kind_for
+
+            kind_for(self.ws, self.form).on_rejected(record, who, entry.reason)   # a tenant told the outcome
             return
         steps = self.steps_for(record.data)
         later = steps[steps.index(step) + 1:] if step in steps else []
