@@ -247,3 +247,34 @@ def test_rejected_fit_out_tells_the_tenant_why(mall: Mall) -> None:
     assert fitout.cell(2, "status") == "已驳回"
     [told] = [m for m in mails(mall.ws.cfg.outbox_dir) if "chen@weidao" in m.to and "未获批准" in m.subject]
     assert "排烟管道不符合消防要求" in told.text
+
+
+def test_amendment_is_signed_again_and_changes_only_bills_not_yet_due(mall: Mall) -> None:
+    mall.active()                                                        # 36,000 + 3,000 a month from 2026-12
+    mall.at(dt.datetime(2027, 2, 10, 9, 0))
+    mall.leases.put([lease_row(amends="LC-2026-0001", start=dt.date(2027, 3, 1), rent=250)], start=3)
+    mall.run()
+    assert mall.leases.cell(3, "key") == "LC-2026-0001-1"              # no overlap with the lease it changes
+    for column, who in SIGNERS:
+        mall.leases.set(3, **{column: f"同意 {who}"})
+        mall.run()
+    mall.leases.set(3, signed_copy="回传/LC-2026-0001-1.pdf")
+    mall.run()
+    assert mall.leases.cell(2, "status") == "已变更" and mall.leases.cell(3, "status") == "履约中"
+    roll = mall.roll()
+    original = [r for r in roll if r[0] == "LC-2026-0001"]
+    amended = [r for r in roll if r[0] == "LC-2026-0001-1"]
+    assert [r[4] for r in original] == ["2026-12-01~2026-12-31", "2027-01-01~2027-01-31", "2027-02-01~2027-02-28"]
+    assert all(r[7] == 39000 for r in original)                          # past bills never change
+    assert amended[0][4] == "2027-03-01~2027-03-31" and amended[0][7] == 33000   # 120 × 250 + 3,000
+    assert len(amended) == 9
+
+
+def test_renewal_names_an_existing_lease(mall: Mall) -> None:
+    mall.active()
+    mall.leases.put([lease_row(renews="LC-2026-0099", start=dt.date(2027, 12, 1), end=dt.date(2028, 11, 30)),
+                     lease_row(renews="LC-2026-0001", start=dt.date(2027, 12, 1), end=dt.date(2028, 11, 30))],
+                    start=3)
+    mall.run()
+    assert "「续租原合同」LC-2026-0099" in mall.leases.cell(3, "message")
+    assert mall.leases.cell(4, "key") == "LC-2026-0002"

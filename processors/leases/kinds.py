@@ -21,7 +21,7 @@ from ..store.db import Record
 from . import terms as T
 from .ledger import bills_of, void_after, write_bills
 from .rent_roll import write_rent_roll
-from .schedule import LeaseError, schedule, terminate
+from .schedule import Bill, LeaseError, regenerate_after_change, schedule, terminate
 
 
 @register("unit")
@@ -75,6 +75,13 @@ class LeaseKind(Kind):
                 result.problems.append(Problem("end", "leases.too_long", {}))
             elif int(v.get("free_months") or 0) * 30 >= (end - start).days:
                 result.problems.append(Problem("free_months", "leases.free_too_long", {}))
+        for field in ("amends", "renews"):
+            ref = str(v.get(field) or "").strip().upper()
+            if ref:
+                v[field] = ref
+                other = self.store.record(ref)
+                if other is None or other.form != T.LEASE or other.state not in ("active", "expired", "terminated"):
+                    result.problems.append(Problem(field, "leases.ref_unknown", {"lease": ref}))
         if unit is not None:
             v["area"] = unit.data.get("area", "")
             v["floor"] = unit.data.get("floor", "")
@@ -149,9 +156,10 @@ class LeaseKind(Kind):
         now = self.ws.clock.now().isoformat(timespec="seconds")
         if after.get("signed_copy") and record.state == "awaiting_signature":
             original = self.store.record(record.data.get("amends", "")) if record.data.get("amends") else None
-            if original is not None:
-                set_state(self.ws, original, "superseded", self.t("leases.t_superseded", key=record.key))
-            write_bills(self.store, record.key, schedule(T.terms_of(record.data)), now)
+            if original is not None and original.state == "active":
+                self._amend(original, record, now)
+            else:
+                write_bills(self.store, record.key, schedule(T.terms_of(record.data)), now)
             set_state(self.ws, record, "active", self.t("leases.t_active", copy=after["signed_copy"]))
             self._unit_state(record.data.get("unit", ""), "leased")
         terminate_on = T.day(after.get("terminate_on"))
@@ -171,6 +179,21 @@ class LeaseKind(Kind):
             set_state(self.ws, record, "cleared", self.t("leases.t_cleared", day=after["cleared_on"]))
             self._unit_state(record.data.get("unit", ""), "vacant")
         return notes
+
+    def _amend(self, original: Record, amendment: Record, now: str) -> None:
+        """L2 change: bills already due stay as billed under the original; the rest follow the amendment."""
+        today = self.ws.clock.today()
+        old = [b for b in bills_of(self.store, original.key) if b.kind == "rent"]
+        as_bills = [Bill(period_start=b.period_start, period_end=b.period_end, due_date=b.due_date, kind="rent",
+                         rent=b.amount, management_fee=T.dec("0"), amount=b.amount, basis=b.basis) for b in old]
+        new_terms = T.terms_of(amendment.data)
+        merged = regenerate_after_change(as_bills, new_terms, new_terms.start, today)
+        kept = {(b.period_start, b.due_date) for b in merged if b in as_bills}
+        for bill in old:
+            if (bill.period_start, bill.due_date) not in kept and bill.paid == 0:
+                self.store.conn.execute("UPDATE bills SET void = 1 WHERE id = ?", (bill.id,))
+        write_bills(self.store, amendment.key, [b for b in merged if b not in as_bills], now)
+        set_state(self.ws, original, "superseded", self.t("leases.t_superseded", key=amendment.key))
 
     def guidance(self, record: Record) -> str | None:
         d, t, state = record.data, self.t, record.state
