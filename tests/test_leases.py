@@ -278,3 +278,26 @@ def test_renewal_names_an_existing_lease(mall: Mall) -> None:
     mall.run()
     assert "「续租原合同」LC-2026-0099" in mall.leases.cell(3, "message")
     assert mall.leases.cell(4, "key") == "LC-2026-0002"
+
+
+def test_report_shows_occupancy_collection_aging_and_sales_per_sqm_with_a_chart(mall: Mall) -> None:
+    mall.active(turnover_rate=10)
+    FormSheet(mall.ws, "tenant_sales").put([{"lease": "LC-2026-0001", "month": dt.date(2026, 12, 1),
+                                             "sales": 360000}])
+    mall.at(dt.datetime(2027, 2, 20, 9, 0))                               # Dec paid, Jan and Feb owed
+    mall.payments.put([{"lease": "LC-2026-0001", "amount": 39000, "paid_on": dt.date(2026, 12, 5),
+                        "recorded_by": "何梅"}])
+    mall.run()
+    book = openpyxl.load_workbook(mall.ws.cfg.output_dir / "经营报表.xlsx")
+    occupancy = {(r[0], r[1]): r for r in book["出租率"].iter_rows(min_row=2, values_only=True)}
+    assert occupancy[("楼层", "1F")][2:7] == (2, 1, 200, 120, 0.6)
+    money = list(book["收缴"].iter_rows(values_only=True))
+    assert money[1][:2] == (117000, 39000)                                # 3 bills due, 1 paid
+    aging = {r[0]: r[1] for r in money[4:]}
+    assert aging["31–60"] == 39000 and aging["0–30"] == 39000            # Jan 46 days, Feb 15 days
+    sales = list(book["坪效"].iter_rows(min_row=2, values_only=True))
+    assert sales[0][5] == 3000                                            # 360,000 / 120 m²
+    pdf = mall.ws.cfg.output_dir / "经营报表.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "LEASING REPORT" in text and "60%" in text and "3,000.00" in text
+    assert "Area by floor" in text and "117,000" in text                 # the charts' titles and bar labels

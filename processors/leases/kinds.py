@@ -20,7 +20,7 @@ from ..orders.model import digest
 from ..store.db import Record
 from . import terms as T
 from .ledger import bills_of, void_after, write_bills
-from .rent_roll import write_rent_roll
+from .report import refresh_outputs
 from .schedule import Bill, LeaseError, regenerate_after_change, schedule, terminate
 
 
@@ -40,6 +40,9 @@ class UnitKind(Kind):
 
     def key_for(self, data: dict[str, str]) -> tuple[str, str, int] | None:
         return data["unit_no"], "UNIT", self.store.next_number("UNIT")
+
+    def after_sync(self, changed: bool) -> None:
+        refresh_outputs(self.ws)             # occupancy follows the units
 
     def guidance(self, record: Record) -> str | None:
         live = [r for r in T.leases_of_unit(self.store, record.key) if r.state in T.HOLDING]
@@ -226,7 +229,7 @@ class LeaseKind(Kind):
         return None
 
     def after_sync(self, changed: bool) -> None:
-        write_rent_roll(self.ws)
+        refresh_outputs(self.ws)
 
     # -- time: expiry, bill notices, dunning ------------------------------------------------------
     def timers(self) -> None:
@@ -298,7 +301,7 @@ class PaymentKind(Kind):
                 lease = self.store.record(payment.data.get("lease", ""))
                 if lease is not None:
                     self.store.conn.execute("UPDATE records SET sheet_dirty = 1 WHERE id = ?", (lease.id,))
-        write_rent_roll(self.ws)
+        refresh_outputs(self.ws)
 
     def guidance(self, record: Record) -> str | None:
         if record.state != "applied":

@@ -1,0 +1,164 @@
+"""The leasing report (L4, L7): occupancy, rent billed against collected, arrears aging, sales per m².
+
+Written to output/ as a workbook (one sheet per table) and a PDF with a chart, both
+rewritten by sheetflow whenever what they show changes (the day included: arrears age).
+A report is not an issued document: the latest one replaces the one before.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from ..documents.pdf import render_pdf
+from ..sheets.locks import find_lock
+from ..workspace import Workspace
+from . import terms as T
+from .collection import aging_bucket
+from .ledger import bills_of, overdue_days
+
+BUCKETS = ("0–30", "31–60", "61–90", "90+")
+LEASED = ("active",)
+
+
+def report_data(ws: Workspace) -> dict[str, Any]:
+    store, today = ws.store, ws.clock.today()
+    units = [u for u in store.records(T.UNIT) if u.state != "invalid"]
+    leases = {r.key: r for r in store.records(T.LEASE)}
+    occupancy: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for unit in units:
+        for group in (("floor", unit.data.get("floor", "")), ("category", unit.data.get("category", ""))):
+            row = occupancy[group]
+            row["units"] += 1
+            row["area"] += T.dec(unit.data.get("area"))
+            if unit.state == "leased":
+                row["leased_units"] += 1
+                row["leased_area"] += T.dec(unit.data.get("area"))
+    billed = collected = Decimal(0)
+    aging: dict[str, Decimal] = {b: Decimal(0) for b in BUCKETS}
+    for bill in bills_of(store):
+        if bill.due_date > today:
+            continue
+        billed += bill.amount
+        collected += bill.paid
+        late = overdue_days(bill, today)
+        if late > 0:
+            aging[aging_bucket(late)] += bill.balance
+    sales: dict[str, dict[str, Any]] = {}
+    for entry in store.records("tenant_sales"):
+        lease = leases.get(entry.data.get("lease", ""))
+        if lease is None or entry.state == "invalid":
+            continue
+        row = sales.setdefault(lease.key, {"tenant": lease.data.get("tenant", ""),
+                                           "category": lease.data.get("category", ""),
+                                           "area": T.dec(lease.data.get("area")), "sales": Decimal(0), "months": 0})
+        row["sales"] += T.dec(entry.data.get("sales"))
+        row["months"] += 1
+    by_category: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for row in sales.values():
+        row["per_sqm"] = (row["sales"] / row["months"] / row["area"]).quantize(Decimal("0.01")) if row["area"] else 0
+        by_category[row["category"]]["sales"] += row["sales"] / row["months"]
+        by_category[row["category"]]["area"] += row["area"]
+    return {"date": today.isoformat(), "occupancy": occupancy, "billed": billed, "collected": collected,
+            "aging": aging, "sales": sales, "by_category": by_category}
+
+
+def _bar_chart(title: str, rows: list[tuple[str, float, float]], legend: tuple[str, str]) -> Markup:
+    """A two-series horizontal bar chart as inline SVG: WeasyPrint draws it as vectors, no image files."""
+    width, bar, gap, left = 480, 9, 8, 110
+    top = 34
+    height = top + len(rows) * (2 * bar + gap) + 20
+    peak = max([max(a, b) for _, a, b in rows] + [1.0])
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-size="9">',
+             f'<text x="0" y="12" font-size="10">{Markup.escape(title)}</text>',
+             f'<rect x="{left}" y="19" width="8" height="6" fill="#777"/><text x="{left + 12}" y="25">'
+             f'{Markup.escape(legend[0])}</text>',
+             f'<rect x="{left + 130}" y="19" width="8" height="6" fill="#222"/><text x="{left + 142}" y="25">'
+             f'{Markup.escape(legend[1])}</text>']
+    for i, (label, a, b) in enumerate(rows):
+        y = top + i * (2 * bar + gap)
+        wa, wb = (width - left - 60) * a / peak, (width - left - 60) * b / peak
+        parts += [f'<text x="0" y="{y + bar + 3}">{Markup.escape(label)}</text>',
+                  f'<rect x="{left}" y="{y}" width="{wa:.1f}" height="{bar}" fill="#777"/>',
+                  f'<text x="{left + wa + 3:.1f}" y="{y + bar - 1}">{a:,.0f}</text>',
+                  f'<rect x="{left}" y="{y + bar}" width="{wb:.1f}" height="{bar}" fill="#222"/>',
+                  f'<text x="{left + wb + 3:.1f}" y="{y + 2 * bar - 1}">{b:,.0f}</text>']
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def write_report(ws: Workspace) -> Path | None:
+    """output/经营报表.xlsx and .pdf, when what they show changed."""
+    if T.LEASE not in ws.forms or not ws.store.records(T.UNIT):
+        return None
+    data = report_data(ws)
+    mark = repr(sorted((str(k), repr(v)) for k, v in data.items()))
+    xlsx = ws.cfg.output_dir / "经营报表.xlsx"
+    pdf = ws.cfg.output_dir / "经营报表.pdf"
+    if ws.store.meta("lease_report") == mark and xlsx.exists() and pdf.exists():
+        return None
+    if find_lock(xlsx) is not None:
+        return None
+    floors = sorted((k[1], v) for k, v in data["occupancy"].items() if k[0] == "floor")
+    chart = _bar_chart("各楼层面积（m²）：总面积 / 已出租 Area by floor: total / leased",
+                       [(f, float(v["area"]), float(v["leased_area"])) for f, v in floors], ("总面积", "已出租"))
+    money = _bar_chart("租金（元）：应收 / 实收 Rent: billed / collected",
+                       [("至今 to date", float(data["billed"]), float(data["collected"]))], ("应收", "实收"))
+    _write_xlsx(xlsx, data)
+    body = render_pdf("lease_report", {**data, "charts": [chart, money], "company": ws.cfg.letterhead.__dict__},
+                      ws.cfg.templates_dir)
+    tmp = pdf.with_name(f".{pdf.name}.sheetflow-tmp")
+    tmp.write_bytes(body)
+    os.replace(tmp, pdf)
+    with ws.store.transaction():
+        ws.store.set_meta("lease_report", mark)
+    return pdf
+
+
+def _write_xlsx(path: Path, data: dict[str, Any]) -> None:
+    wb = Workbook()
+    occ = wb.active
+    occ.title = "出租率"
+    occ.append(["维度 Dimension", "分组 Group", "铺位数 Units", "已出租 Leased", "面积 m²", "已出租面积 m²",
+                "出租率 Occupancy"])
+    for (dim, group), v in sorted(data["occupancy"].items()):
+        rate = float(v["leased_area"] / v["area"]) if v["area"] else 0.0
+        occ.append(["楼层" if dim == "floor" else "品类", group, int(v["units"]), int(v["leased_units"]),
+                    float(v["area"]), float(v["leased_area"]), round(rate, 4)])
+    money = wb.create_sheet("收缴")
+    money.append(["应收（已到期）Billed", "实收 Collected", "收缴率 Rate"])
+    billed, collected = data["billed"], data["collected"]
+    money.append([float(billed), float(collected), round(float(collected / billed), 4) if billed else 0.0])
+    money.append([])
+    money.append(["账龄 Aging", "欠款 Arrears"])
+    for bucket, amount in data["aging"].items():
+        money.append([bucket, float(amount)])
+    sales = wb.create_sheet("坪效")
+    sales.append(["合同 Lease", "商户 Tenant", "品类 Category", "面积 m²", "月均销售额 Monthly sales",
+                  "坪效 Sales per m²"])
+    for key, row in sorted(data["sales"].items()):
+        sales.append([key, row["tenant"], row["category"], float(row["area"]),
+                      float(row["sales"] / row["months"]), float(row["per_sqm"])])
+    for sheet in wb.worksheets:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.sheetflow-tmp")
+    wb.save(tmp)
+    os.replace(tmp, path)
+
+
+def refresh_outputs(ws: Workspace) -> None:
+    """The rent roll and the report, each rewritten only if what it shows changed."""
+    from .rent_roll import write_rent_roll
+
+    write_rent_roll(ws)
+    write_report(ws)
