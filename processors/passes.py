@@ -80,6 +80,8 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
             from .google_pass import run_google
 
             report.quota = run_google(ws, report.files, kinds, final=final)
+            for kind in kinds.values():
+                kind.finish()
             if follow_up:
                 report.mail = follow_up_work(ws)
             return report
@@ -99,6 +101,8 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
                 run_kind_timers(kinds)
             if not ws.store.dirty_files():  # news for rows already synced (order issued → its lines; overdue)
                 break
+        for kind in kinds.values():
+            kind.finish()
         if follow_up:
             report.mail = follow_up_work(ws)
     return report

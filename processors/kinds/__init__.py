@@ -76,6 +76,9 @@ class Kind:
     def timers(self) -> None:
         """Time-driven work once per pass: reminders before a due date, overdue notices, payments due."""
 
+    def finish(self) -> None:
+        """Once at the end of a pass: rewrite the generated sheets and reports this form feeds, if they changed."""
+
 
 def kind_for(ws: Workspace, form: FormDef) -> Kind:
     if form.kind is None:

@@ -41,8 +41,8 @@ class UnitKind(Kind):
     def key_for(self, data: dict[str, str]) -> tuple[str, str, int] | None:
         return data["unit_no"], "UNIT", self.store.next_number("UNIT")
 
-    def after_sync(self, changed: bool) -> None:
-        refresh_outputs(self.ws)             # occupancy follows the units
+    def finish(self) -> None:
+        refresh_outputs(self.ws)             # the rent roll and the report: once a pass, after every sheet
 
     def guidance(self, record: Record) -> str | None:
         live = [r for r in T.leases_of_unit(self.store, record.key) if r.state in T.HOLDING]
@@ -228,9 +228,6 @@ class LeaseKind(Kind):
             return head + " " + t(f"leases.g_{state}")
         return None
 
-    def after_sync(self, changed: bool) -> None:
-        refresh_outputs(self.ws)
-
     # -- time: expiry, bill notices, dunning ------------------------------------------------------
     def timers(self) -> None:
         today = self.ws.clock.today()
@@ -301,7 +298,6 @@ class PaymentKind(Kind):
                 lease = self.store.record(payment.data.get("lease", ""))
                 if lease is not None:
                     self.store.conn.execute("UPDATE records SET sheet_dirty = 1 WHERE id = ?", (lease.id,))
-        refresh_outputs(self.ws)
 
     def guidance(self, record: Record) -> str | None:
         if record.state != "applied":

@@ -12,7 +12,6 @@ from ..orders.effects import save_data, set_state
 from ..store.db import Record
 from . import terms as T
 from .ledger import write_bills
-from .report import refresh_outputs
 from .schedule import LeaseError, turnover_bill
 
 BILLED = ("active", "terminated", "expired", "cleared")
@@ -77,7 +76,6 @@ class SalesKind(Kind):
                 save_data(self.ws, entry, turnover=str(bill.amount) if bill else "0",
                           basis=bill.basis if bill else "")
                 set_state(self.ws, entry, "settled", self.t("leases.t_sales_settled"))
-        refresh_outputs(self.ws)
 
     def guidance(self, record: Record) -> str | None:
         if record.state != "settled":

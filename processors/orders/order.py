@@ -183,6 +183,8 @@ class OrderKind(Kind):
             for order in model.records(self.store, self.form.id, ("received", "payment_due")):
                 if order.state == "received" or payment_request_due(self.ws, order):
                     request_payment(self.ws, order)
+
+    def finish(self) -> None:
         write_outstanding(self.ws)
 
     # -- time: reminders, overdue, payment due (O2, O4, O6) ---------------------------------------
