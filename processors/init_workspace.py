@@ -63,7 +63,8 @@ def _sample(root: Path, cfg: Any, forms: dict[str, FormDef], fresh: list[tuple[F
     """A new example: the order story first (when its forms are all new here), then the rows for your first pass."""
     from .sample_story import Story
 
-    story_forms = {"purchase_request", "purchase_plan", "order_line", "purchase_order"}
+    story_forms = {"purchase_request", "purchase_plan", "order_line", "purchase_order", "unit", "lease",
+                   "rent_payment", "tenant_sales"}
     if story_forms <= {f.id for f, _ in fresh} and story_forms <= set(forms) and not cfg.state_path.exists():
         story = Story(root, today)
         try:

@@ -17,6 +17,7 @@ import email
 import email.policy
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -113,69 +114,158 @@ class Story:
 
     # -- the story ---------------------------------------------------------------------------------
     def play(self) -> None:
-        requests = self.data["requests"]
-        orders = self.data["orders"]
-        self.at(20, 9)
-        self.append("purchase_request", requests)
-        self.run(20, 9)
-        pr = [r.key for r in self.ws.store.records("purchase_request")]  # type: ignore[union-attr]
-        for column, day, hour in (("dept_head", 19, 10), ("purchasing_review", 19, 15)):
-            for key in pr:
-                self.sign("purchase_request", key, column)
-            self.run(day, hour)
-        self.append("purchase_plan", [self.data["plan"]])
-        self.run(18, 10)
-        [plan] = [r.key for r in self.ws.store.records("purchase_plan")]  # type: ignore[union-attr]
-        self.sign("purchase_plan", plan, "commerce_head")
-        self.run(18, 15)
-        lines, heads = [], []
-        for order in orders:
-            for line in order["lines"]:
-                request = requests[line["request"] - 1]
-                lines.append({"order": order["draft"], "request": pr[line["request"] - 1],
-                              "item": request["item"], "spec": request["spec"], "unit": request["unit"],
-                              "quantity": line["quantity"], "unit_price": line["unit_price"]})
-            heads.append({k: order[k] for k in ("draft", "supplier", "goods", "delivery_date", "delivery_place",
-                                                "payment_terms", "supplier_email") if k in order}
-                         | {"buyer": self.data["plan"]["planner"],
-                            "goods": "定加工品" if order["goods"] == "custom" else "标准品"})
-        self.append("order_line", lines)
-        self.append("purchase_order", heads)
-        self.run(17, 10)
-        po = {r.data["draft"]: r.key for r in self.ws.store.records("purchase_order")}  # type: ignore[union-attr]
-        early = [o for o in orders if o["stage"] not in ("sign_now", "planned")]
-        for i, (day, hour) in enumerate(((16, 10), (16, 15), (15, 10), (15, 15))):
-            for order in early:
-                if order["stage"] != "signing" or i < 2:
-                    self.sign("purchase_order", po[order["draft"]], SIGNERS[i])
-            self.run(day, hour)
-        self._deliveries(orders, po)
-        late = [o for o in orders if o["stage"] == "sign_now"]
-        for i, (day, hour) in enumerate(((2, 10), (2, 15), (1, 10))):
-            for order in late:
-                self.sign("purchase_order", po[order["draft"]], SIGNERS[i])
-            self.run(day, hour)
-        self.at(0, 8)                                        # today: typed, left for your first pass
-        for order in late:
-            self.sign("purchase_order", po[order["draft"]], SIGNERS[3])
-        for order in orders:
-            if order["stage"] == "receive_now":
-                self._receive(order, po)
+        """Both stories on one timeline: each step typed, then one pass at its hour, oldest first."""
+        steps: list[tuple[int, int, Callable[[], None]]] = [*self._purchasing(), *self._leasing()]
+        steps.sort(key=lambda s: (-s[0], s[1]))
+        for days_ago, hour, action in steps:
+            self.at(days_ago, hour)
+            action()
+            if days_ago > 0:
+                self.run(days_ago, hour)
         self.close()
 
-    def _deliveries(self, orders: list[dict[str, Any]], po: dict[str, str]) -> None:
-        for order in orders:
-            if order.get("contacts"):
-                dates = {"contact_1": "-12d"} | ({"contact_2": "-10d"} if order["contacts"] > 1 else {})
-                self.type("purchase_order", po[order["draft"]], **dates)
-        self.run(10, 9)
-        for stage, day in (("paid", 9), ("failed", 3)):
-            for order in (o for o in orders if o["stage"] == stage):
-                self._receive(order, po)
-                self.run(day, 11)
-                if stage == "paid":
-                    self.type("purchase_order", po[order["draft"]], paid_on=f"-{day - 2}d")
-                    self.run(day - 2, 11)
+    def _purchasing(self) -> list[tuple[int, int, Callable[[], None]]]:
+        requests = self.data["requests"]
+        orders = self.data["orders"]
+        state: dict[str, Any] = {}
+        steps: list[tuple[int, int, Callable[[], None]]] = []
+
+        def records(form: str) -> list[Any]:
+            return self.ws.store.records(form)  # type: ignore[union-attr]
+
+        steps.append((20, 9, lambda: self.append("purchase_request", requests)))
+        for column, day, hour in (("dept_head", 19, 10), ("purchasing_review", 19, 15)):
+            steps.append((day, hour, lambda c=column: [self.sign("purchase_request", r.key, c)
+                                                       for r in records("purchase_request")]))
+        steps.append((18, 10, lambda: self.append("purchase_plan", [self.data["plan"]])))
+        steps.append((18, 15, lambda: self.sign("purchase_plan", records("purchase_plan")[0].key, "commerce_head")))
+
+        def draft_orders() -> None:
+            pr = [r.key for r in records("purchase_request")]
+            lines, heads = [], []
+            for order in orders:
+                for line in order["lines"]:
+                    request = requests[line["request"] - 1]
+                    lines.append({"order": order["draft"], "request": pr[line["request"] - 1],
+                                  "item": request["item"], "spec": request["spec"], "unit": request["unit"],
+                                  "quantity": line["quantity"], "unit_price": line["unit_price"]})
+                heads.append({k: order[k] for k in ("draft", "supplier", "delivery_date", "delivery_place",
+                                                    "payment_terms", "supplier_email") if k in order}
+                             | {"buyer": self.data["plan"]["planner"],
+                                "goods": "定加工品" if order["goods"] == "custom" else "标准品"})
+            self.append("order_line", lines)
+            self.append("purchase_order", heads)
+
+        steps.append((17, 10, draft_orders))
+
+        def po() -> dict[str, str]:
+            state["po"] = state.get("po") or {r.data["draft"]: r.key for r in records("purchase_order")}
+            return state["po"]  # type: ignore[no-any-return]
+
+        early = [o for o in orders if o["stage"] not in ("sign_now", "planned")]
+        for i, (day, hour) in enumerate(((16, 10), (16, 15), (15, 10), (15, 15))):
+            steps.append((day, hour, lambda i=i: [self.sign("purchase_order", po()[o["draft"]], SIGNERS[i])
+                                                  for o in early if o["stage"] != "signing" or i < 2]))
+        steps += self._deliveries(orders, po)
+        late = [o for o in orders if o["stage"] == "sign_now"]
+        for i, (day, hour) in enumerate(((2, 10), (2, 15), (1, 10), (0, 8))):
+            steps.append((day, hour, lambda i=i: [self.sign("purchase_order", po()[o["draft"]], SIGNERS[i])
+                                                  for o in late]))
+        steps.append((0, 8, lambda: [self._receive(o, po()) for o in orders if o["stage"] == "receive_now"]))
+        return steps
+
+    def _leasing(self) -> list[tuple[int, int, Callable[[], None]]]:
+        """Units, then leases signed and in force, paid (or not), sold, one ended; two left for later."""
+        with (bundled_dir("forms") / "samples" / "lease_story.toml").open("rb") as fh:
+            data = tomllib.load(fh)
+        leases = data["leases"]
+        keys: dict[str, str] = {}
+        fields = ("tenant", "brand", "category", "contact", "email", "unit", "start", "end", "free_months",
+                  "rent_basis", "rent", "management_fee", "escalation", "cycle", "due_day", "deposit",
+                  "penalty_rate", "turnover_rate")
+
+        def rows(stages: tuple[str, ...]) -> list[dict[str, Any]]:
+            return [{k: lease[k] for k in fields if k in lease} for lease in leases if lease["stage"] in stages]
+
+        def key(lease: dict[str, Any]) -> str:
+            if not keys:
+                assert self.ws is not None
+                keys.update({r.data.get("tenant", ""): r.key for r in self.ws.store.records("lease")})
+            return keys.get(lease["tenant"]) or self._lease_key(lease["tenant"])
+
+        def sign(stages: tuple[str, ...], column: str) -> None:
+            for lease in leases:
+                if lease["stage"] in stages:
+                    self.sign("lease", key(lease), column)
+
+        early = ("active", "overdue", "expiring", "terminated", "approved")
+        in_force = ("active", "overdue", "expiring", "terminated")
+        steps: list[tuple[int, int, Callable[[], None]]] = [
+            (30, 9, lambda: self.append("unit", data["units"])),
+            (29, 10, lambda: self.append("lease", rows(early))),
+            (29, 14, lambda: sign(early, "leasing_sign")),
+            (28, 10, lambda: sign(early, "commerce_sign")),
+            (28, 14, lambda: sign(early, "gm_sign")),
+            (27, 10, lambda: [self.type("lease", key(lease), signed_copy=f"签约回传/{key(lease)}.pdf")
+                              for lease in leases if lease["stage"] in in_force]),
+            (12, 10, lambda: [self.type("lease", key(lease), terminate_on=lease["terminate"],
+                                        terminate_reason=lease["reason"])
+                              for lease in leases if lease["stage"] == "terminated"]),
+            (3, 10, lambda: self._payments_and_sales(leases, key)),
+            (2, 9, lambda: self.append("lease", rows(("sign_now",)))),
+            (2, 14, lambda: sign(("sign_now",), "leasing_sign")),
+            (1, 14, lambda: sign(("sign_now",), "commerce_sign")),
+            (1, 15, lambda: self.append("lease", rows(("applied",)))),
+            (0, 8, lambda: sign(("sign_now",), "gm_sign")),
+        ]
+        return steps
+
+    def _lease_key(self, tenant: str) -> str:
+        assert self.ws is not None
+        return next(r.key for r in self.ws.store.records("lease") if r.data.get("tenant") == tenant)
+
+    def _payments_and_sales(self, leases: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]) -> None:
+        """Finance pays up every lease but the overdue one's last bills; tenants report their last months' sales."""
+        from .leases.ledger import bills_of
+
+        assert self.ws is not None
+        payments, sales = [], []
+        first_of_month = self.today.replace(day=1)
+        for lease in leases:
+            if lease["stage"] not in ("active", "overdue", "expiring", "terminated"):
+                continue
+            number = key(lease)
+            due = [b for b in bills_of(self.ws.store, number) if b.due_date <= self.today and b.balance > 0]
+            due = due[:len(due) - lease.get("unpaid", 0)]
+            amount = sum((b.balance for b in due), start=0)
+            if amount:
+                payments.append({"lease": number, "amount": float(amount), "paid_on": "-3d", "recorded_by": "何梅",
+                                 "reference": f"银行回单 {number}"})
+            for i, value in enumerate(reversed(lease.get("sales", [])), start=1):
+                month = (first_of_month - dt.timedelta(days=1)).replace(day=1)
+                for _ in range(i - 1):
+                    month = (month - dt.timedelta(days=1)).replace(day=1)
+                sales.append({"lease": number, "month": month, "sales": value})
+        self.append("rent_payment", payments)
+        self.append("tenant_sales", sales)
+
+    def _deliveries(self, orders: list[dict[str, Any]],
+                    po: Callable[[], dict[str, str]]) -> list[tuple[int, int, Callable[[], None]]]:
+        steps: list[tuple[int, int, Callable[[], None]]] = []
+
+        def contacts() -> None:
+            for order in orders:
+                if order.get("contacts"):
+                    dates = {"contact_1": "-12d"} | ({"contact_2": "-10d"} if order["contacts"] > 1 else {})
+                    self.type("purchase_order", po()[order["draft"]], **dates)
+
+        steps.append((10, 9, contacts))
+        for order in (o for o in orders if o["stage"] == "paid"):
+            steps.append((9, 11, lambda o=order: self._receive(o, po())))
+            steps.append((7, 11, lambda o=order: self.type("purchase_order", po()[o["draft"]], paid_on="-7d")))
+        for order in (o for o in orders if o["stage"] == "failed"):
+            steps.append((3, 11, lambda o=order: self._receive(o, po())))
+        return steps
 
     def _receive(self, order: dict[str, Any], po: dict[str, str]) -> None:
         assert self.ws is not None

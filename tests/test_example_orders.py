@@ -1,4 +1,4 @@
-"""`sheetflow init --sample` gives orders at every stage, and your first pass issues and requests payment."""
+"""`sheetflow init --sample` gives orders and leases at every stage; your first pass issues, bills and reports."""
 
 from __future__ import annotations
 
@@ -51,4 +51,25 @@ def test_first_pass_issues_the_signed_order_and_requests_payment(example: Path) 
     sheet = openpyxl.load_workbook(example / "output" / "未交货明细.xlsx").active
     rows = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] and str(r[0]).startswith("PO-")]
     assert {r[0] for r in rows} == {"PO-2026-0001", "PO-2026-0002", "PO-2026-0003", "PO-2026-0004", "PO-2026-0007"}
+    assert "LC-2026-0006.pdf" in output                                 # 拾光书店's contract, signed today
     assert any(r[0] == "PO-2026-0004" and r[9] == "验收不合格" for r in rows)
+
+
+def test_story_leaves_leases_at_every_stage_and_the_first_pass_issues_a_contract(example: Path) -> None:
+    ws = Workspace(example)
+    try:
+        leases = {r.data["tenant"]: r for r in ws.store.records("lease")}
+        units = {r.key: r.state for r in ws.store.records("unit")}
+    finally:
+        ws.close()
+    states = {tenant: r.state for tenant, r in leases.items()}
+    assert states["味道餐饮管理有限公司"] == "active" and states["茶语饮品店"] == "active"
+    assert states["优品生活馆"] == "terminated" and states["童趣乐园有限公司"] == "awaiting_signature"
+    assert states["麦香烘焙坊"] == "awaiting:leasing_sign"
+    assert states["拾光书店"] in ("awaiting:gm_sign", "awaiting_signature")   # the first pass signs it
+    assert len(units) == 12 and list(units.values()).count("leased") >= 3
+    output = {p.name for p in (example / "output").iterdir()}
+    assert {"租金台账.xlsx", "经营报表.pdf", "经营报表.xlsx"} <= output
+    roll = openpyxl.load_workbook(example / "output" / "租金台账.xlsx").active
+    overdue = [r for r in roll.iter_rows(min_row=2, values_only=True) if r[1] == "简衣服饰有限公司" and r[11]]
+    assert len(overdue) == 2 and all(r[12] > 0 for r in overdue)      # the overdue lease: two bills, late fees
