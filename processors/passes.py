@@ -80,8 +80,7 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
             from .google_pass import run_google
 
             report.quota = run_google(ws, report.files, kinds, final=final)
-            for kind in kinds.values():
-                kind.finish()
+            finish_kinds(kinds)
             if follow_up:
                 report.mail = follow_up_work(ws)
             return report
@@ -101,8 +100,7 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
                 run_kind_timers(kinds)
             if not ws.store.dirty_files():  # news for rows already synced (order issued → its lines; overdue)
                 break
-        for kind in kinds.values():
-            kind.finish()
+        finish_kinds(kinds)
         if follow_up:
             report.mail = follow_up_work(ws)
     return report
@@ -113,6 +111,13 @@ def run_kind_timers(kinds: dict[str, Kind]) -> None:
     for kind in kinds.values():
         with kind.store.transaction():
             kind.timers()
+
+
+def finish_kinds(kinds: dict[str, Kind]) -> None:
+    """Payments applied and sales settled before the generated sheets and reports that show them."""
+    order = sorted(kinds.values(), key=lambda k: k.form.kind in ("unit", "lease", "purchase_order"))
+    for kind in order:
+        kind.finish()
 
 
 def follow_up_work(ws: Workspace) -> DeliveryReport:

@@ -1,4 +1,4 @@
-"""The order forms run on Google Sheets by configuration alone: a plan, a line and an order signed and issued."""
+"""The order and lease forms run on Google Sheets by configuration alone: issued, in force, billed, paid."""
 
 from __future__ import annotations
 
@@ -48,4 +48,32 @@ def test_order_chain_on_google(tmp_path: Path, fake_google: FakeGoogle) -> None:
     orders.set(2, supplier="别的公司")
     run_pass(ws)
     assert orders.cell(2, "supplier") == "华美建材有限公司"
+    ws.close()
+
+
+def test_lease_chain_on_google(tmp_path: Path, fake_google: FakeGoogle) -> None:
+    ws, sid = make_google_workspace(tmp_path / "ws", fake_google, NOW,
+                                    config_edit=lambda t: t.replace("codes = true", "codes = false"))
+    units, leases, payments = (GoogleFormSheet(ws, fake_google, sid, f) for f in ("unit", "lease", "rent_payment"))
+    units.put([{"unit_no": "1F-01", "floor": "1F", "area": 120, "category": "餐饮"}])
+    run_pass(ws)
+    assert units.cell(2, "key") == "1F-01" and units.cell(2, "status") == "空置"
+    leases.put([{"tenant": "味道餐饮有限公司", "category": "餐饮", "contact": "陈先生",
+                 "email": "chen@weidao.example.com", "unit": "1F-01", "start": dt.date(2026, 12, 1),
+                 "end": dt.date(2027, 11, 30), "rent_basis": "按面积",
+                 "rent": 300, "management_fee": 25, "cycle": "月付", "due_day": 5, "deposit": 108000}])
+    run_pass(ws)
+    for column, who in (("leasing_sign", "林晓"), ("commerce_sign", "周刚"), ("gm_sign", "郑涛")):
+        leases.set(2, **{column: f"同意 {who}"})
+        run_pass(ws)
+    assert leases.cell(2, "status") == "待商户签约"
+    assert (ws.cfg.output_dir / "LC-2026-0001.pdf").exists()
+    leases.set(2, signed_copy="回传.pdf")
+    run_pass(ws)
+    assert leases.cell(2, "status") == "履约中" and units.cell(2, "status") == "已出租"
+    payments.put([{"lease": "LC-2026-0001", "amount": 39000, "paid_on": dt.date(2026, 12, 3), "recorded_by": "何梅"}])
+    run_pass(ws)
+    run_pass(ws)
+    assert payments.cell(2, "status") == "已入账" and "2026-12-01~2026-12-31" in payments.cell(2, "message")
+    assert (ws.cfg.output_dir / "租金台账.xlsx").exists() and (ws.cfg.output_dir / "经营报表.pdf").exists()
     ws.close()

@@ -78,6 +78,12 @@ def mall(tmp_path: Path) -> Iterator[Mall]:
     m.ws.close()
 
 
+def test_a_unit_with_a_negative_area_says_so(mall: Mall) -> None:
+    mall.units.put([{"unit_no": "3F-01", "floor": "3F", "area": -20, "category": "零售"}], start=4)
+    mall.run()
+    assert mall.units.cell(4, "status") == "无效" and "「面积（m²）」" in mall.units.cell(4, "message")
+
+
 def test_units_are_registered_by_their_number_and_start_vacant(mall: Mall) -> None:
     assert mall.units.row(2) == {"key": "1F-01", "status": "空置", "message": "空置，可招商。"}
     mall.units.put([{"unit_no": "1f-01", "floor": "1F", "area": 50, "category": "零售"}], start=4)

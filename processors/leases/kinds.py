@@ -284,6 +284,10 @@ class PaymentKind(Kind):
         return record.state == "applied"
 
     def after_sync(self, changed: bool) -> None:
+        self.finish()                        # local workbooks: numbered by now, so the row shows it this pass
+
+    def finish(self) -> None:
+        """Once a pass, whatever was read: a payment numbered in this pass's write (Google) is applied here."""
         from .ledger import apply_payment
 
         with self.store.transaction():

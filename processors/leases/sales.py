@@ -58,6 +58,10 @@ class SalesKind(Kind):
         return record.state == "settled"
 
     def after_sync(self, changed: bool) -> None:
+        self.finish()                        # local workbooks: numbered by now, so the row shows it this pass
+
+    def finish(self) -> None:
+        """Once a pass (an entry numbered in this pass's write is settled here, before the report)."""
         now = self.ws.clock.now().isoformat(timespec="seconds")
         with self.store.transaction():
             for entry in self.store.records(self.form.id):
