@@ -105,3 +105,12 @@ def cells_of(data: dict[str, str]) -> dict[str, str]:
         return dict(json.loads(data.get("_cells", "{}")))
     except ValueError:
         return {}
+
+
+def amendment_key(kind: Kind, data: dict[str, str], field: str = "amends") -> tuple[str, str, int] | None:
+    """An amendment is numbered after what it changes: PO-2026-0001-1, LC-2026-0003-2 …"""
+    original = data.get(field, "")
+    if not original:
+        return None
+    n = kind.store.next_number(original)
+    return f"{original}-{n}", original, n

@@ -13,7 +13,7 @@ import datetime as dt
 
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, register
+from ..kinds import Kind, amendment_key, register
 from ..money import capitals, format_figures
 from ..orders.effects import address, issue_document, people, save_data, send, set_state
 from ..orders.model import digest
@@ -106,11 +106,7 @@ class LeaseKind(Kind):
         return str(v.get("area", ""))
 
     def key_for(self, data: dict[str, str]) -> tuple[str, str, int] | None:
-        original = data.get("amends", "")
-        if not original:
-            return None
-        n = self.store.next_number(original)
-        return f"{original}-{n}", original, n
+        return amendment_key(self, data)
 
     def immutable(self, record: Record) -> bool:
         return record.state in T.ISSUED

@@ -7,13 +7,9 @@ in the payments sheet (收款登记); they are applied here oldest bill first.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-
-from ..sheets.locks import find_lock
+from ..sheets.generated import write_table
 from ..workspace import Workspace
 from . import terms as T
 from .collection import aging_bucket
@@ -46,31 +42,6 @@ def rent_roll_rows(ws: Workspace) -> list[list[object]]:
 def write_rent_roll(ws: Workspace) -> Path | None:
     if T.LEASE not in ws.forms:
         return None
-    path = ws.cfg.output_dir / ws.cfg.leases.rent_roll_file
-    rows = rent_roll_rows(ws)
-    mark = repr(rows)
-    if (ws.store.meta("rent_roll") == mark and path.exists()) or (not rows and not path.exists()):
-        return None
-    if find_lock(path) is not None:
-        return None
-    wb = Workbook()
-    sheet = wb.active
-    sheet.title = "租金台账"
-    sheet.append([f"{zh} {en}" for zh, en in HEADERS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="595959")
-    for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJKLMN", (14, 18, 8, 8, 23, 48, 11, 11, 11, 11, 11, 8, 10, 8), strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.cell(row=len(rows) + 3, column=1, value=ws.t("leases.rent_roll_note")).font = Font(italic=True,
-                                                                                               color="808080")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.sheetflow-tmp")
-    wb.save(tmp)
-    os.replace(tmp, path)
-    with ws.store.transaction():
-        ws.store.set_meta("rent_roll", mark)
-    return path
+    return write_table(ws.store, "rent_roll", ws.cfg.output_dir / ws.cfg.leases.rent_roll_file, "租金台账",
+                       HEADERS, rent_roll_rows(ws), (14, 18, 8, 8, 23, 48, 11, 11, 11, 11, 11, 8, 10, 8),
+                       ws.t("leases.rent_roll_note"))

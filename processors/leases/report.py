@@ -7,7 +7,6 @@ A report is not an issued document: the latest one replaces the one before.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -15,10 +14,9 @@ from typing import Any
 
 from markupsafe import Markup
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from ..documents.pdf import render_pdf
-from ..sheets.locks import find_lock
+from ..sheets.generated import save, table_sheet, unchanged
 from ..workspace import Workspace
 from . import terms as T
 from .collection import aging_bucket
@@ -103,9 +101,7 @@ def write_report(ws: Workspace) -> Path | None:
     mark = repr(sorted((str(k), repr(v)) for k, v in data.items()))
     xlsx = ws.cfg.output_dir / "经营报表.xlsx"
     pdf = ws.cfg.output_dir / "经营报表.pdf"
-    if ws.store.meta("lease_report") == mark and xlsx.exists() and pdf.exists():
-        return None
-    if find_lock(xlsx) is not None:
+    if unchanged(ws.store, "lease_report", mark, xlsx, empty=False) and pdf.exists():
         return None
     floors = sorted((k[1], v) for k, v in data["occupancy"].items() if k[0] == "floor")
     chart = _bar_chart("各楼层面积（m²）：总面积 / 已出租 Area by floor: total / leased",
@@ -117,7 +113,7 @@ def write_report(ws: Workspace) -> Path | None:
                       ws.cfg.templates_dir)
     tmp = pdf.with_name(f".{pdf.name}.sheetflow-tmp")
     tmp.write_bytes(body)
-    os.replace(tmp, pdf)
+    tmp.replace(pdf)
     with ws.store.transaction():
         ws.store.set_meta("lease_report", mark)
     return pdf
@@ -125,35 +121,26 @@ def write_report(ws: Workspace) -> Path | None:
 
 def _write_xlsx(path: Path, data: dict[str, Any]) -> None:
     wb = Workbook()
-    occ = wb.active
-    occ.title = "出租率"
-    occ.append(["维度 Dimension", "分组 Group", "铺位数 Units", "已出租 Leased", "面积 m²", "已出租面积 m²",
-                "出租率 Occupancy"])
+    occupancy = []
     for (dim, group), v in sorted(data["occupancy"].items()):
         rate = float(v["leased_area"] / v["area"]) if v["area"] else 0.0
-        occ.append(["楼层" if dim == "floor" else "品类", group, int(v["units"]), int(v["leased_units"]),
-                    float(v["area"]), float(v["leased_area"]), round(rate, 4)])
-    money = wb.create_sheet("收缴")
-    money.append(["应收（已到期）Billed", "实收 Collected", "收缴率 Rate"])
+        occupancy.append(["楼层" if dim == "floor" else "品类", group, int(v["units"]), int(v["leased_units"]),
+                          float(v["area"]), float(v["leased_area"]), round(rate, 4)])
+    table_sheet(wb, "出租率", [("维度", "Dimension"), ("分组", "Group"), ("铺位数", "Units"), ("已出租", "Leased"),
+                             ("面积 m²", "Area"), ("已出租面积 m²", "Leased area"), ("出租率", "Occupancy")],
+                occupancy, (10, 10, 8, 8, 10, 12, 10))
     billed, collected = data["billed"], data["collected"]
-    money.append([float(billed), float(collected), round(float(collected / billed), 4) if billed else 0.0])
-    money.append([])
-    money.append(["账龄 Aging", "欠款 Arrears"])
-    for bucket, amount in data["aging"].items():
-        money.append([bucket, float(amount)])
-    sales = wb.create_sheet("坪效")
-    sales.append(["合同 Lease", "商户 Tenant", "品类 Category", "面积 m²", "月均销售额 Monthly sales",
-                  "坪效 Sales per m²"])
-    for key, row in sorted(data["sales"].items()):
-        sales.append([key, row["tenant"], row["category"], float(row["area"]),
-                      float(row["sales"] / row["months"]), float(row["per_sqm"])])
-    for sheet in wb.worksheets:
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.sheetflow-tmp")
-    wb.save(tmp)
-    os.replace(tmp, path)
+    money: list[list[object]] = [[float(billed), float(collected),
+                                  round(float(collected / billed), 4) if billed else 0.0], [],
+                                 ["账龄 Aging", "欠款 Arrears"]]
+    money += [[bucket, float(amount)] for bucket, amount in data["aging"].items()]
+    table_sheet(wb, "收缴", [("应收（已到期）", "Billed"), ("实收", "Collected"), ("收缴率", "Rate")], money,
+                (16, 14, 10))
+    sales = [[key, row["tenant"], row["category"], float(row["area"]), float(row["sales"] / row["months"]),
+              float(row["per_sqm"])] for key, row in sorted(data["sales"].items())]
+    table_sheet(wb, "坪效", [("合同", "Lease"), ("商户", "Tenant"), ("品类", "Category"), ("面积 m²", "Area"),
+                           ("月均销售额", "Monthly sales"), ("坪效", "Sales per m²")], sales, (14, 18, 8, 8, 14, 12))
+    save(wb, path)
 
 
 def refresh_outputs(ws: Workspace) -> None:

@@ -14,7 +14,7 @@ import json
 
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, register
+from ..kinds import Kind, amendment_key, register
 from ..money import capitals
 from ..store.db import Record
 from ..workflow.route import Route
@@ -58,12 +58,7 @@ class OrderKind(Kind):
         return result.values["lines"]
 
     def key_for(self, data: dict[str, str]) -> tuple[str, str, int] | None:
-        """An amendment is numbered after the order it replaces: PO-2026-0001-1, -2 …"""
-        original = data.get("amends", "")
-        if not original:
-            return None
-        n = self.store.next_number(original)
-        return f"{original}-{n}", original, n
+        return amendment_key(self, data)
 
     def immutable(self, record: Record) -> bool:
         return record.state in model.ISSUED

@@ -8,13 +8,9 @@ nothing of a person's to keep, and a reader never sees it half-written.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-
-from ..sheets.locks import find_lock
+from ..sheets.generated import write_table
 from ..workspace import Workspace
 from . import model
 
@@ -49,33 +45,5 @@ def write_outstanding(ws: Workspace) -> Path | None:
     """Rewrite the sheet if what it shows changed (or it is gone); None when it was left as it was."""
     if model.ORDER not in ws.forms:
         return None
-    path = outstanding_path(ws)
-    rows = outstanding_rows(ws)
-    mark = repr(rows)
-    if ws.store.meta("outstanding") == mark and path.exists():
-        return None
-    if not rows and not path.exists():  # no orders yet: no empty file to puzzle over
-        return None
-    if find_lock(path) is not None:  # someone has it open: next pass
-        return None
-    wb = Workbook()
-    sheet = wb.active
-    sheet.title = "未交货明细"
-    sheet.append([f"{zh} {en}" for zh, en in HEADERS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="595959")
-    for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJK", (15, 18, 16, 18, 6, 12, 9, 9, 9, 12, 15), strict=True):
-        sheet.column_dimensions[letter].width = width
-    note = sheet.cell(row=len(rows) + 3, column=1, value=ws.t("orders.outstanding_note"))
-    note.font = Font(italic=True, color="808080")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.sheetflow-tmp")
-    wb.save(tmp)
-    os.replace(tmp, path)
-    with ws.store.transaction():
-        ws.store.set_meta("outstanding", mark)
-    return path
+    return write_table(ws.store, "outstanding", outstanding_path(ws), "未交货明细", HEADERS, outstanding_rows(ws),
+                       (15, 18, 16, 18, 6, 12, 9, 9, 9, 12, 15), ws.t("orders.outstanding_note"))
