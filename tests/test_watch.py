@@ -23,7 +23,10 @@ from typing import IO, Any
 import pytest
 from conftest import BOOK, NOW, Book, good_row, request_report, run_cli
 
+from processors.forms.definition import load_forms
+from processors.forms.rules import RULES
 from processors.passes import run_pass
+from processors.resources import bundled_dir
 from processors.workspace import Workspace
 
 WATCH = {"debounce_seconds": 0.3, "poll_interval_seconds": 0.5, "settle_seconds": 3, "tick_seconds": 1}
@@ -241,8 +244,8 @@ def test_new_workbook_matching_the_glob_is_picked_up(watched, tmp_path: Path, po
 
 # --- editor temp and lock files --------------------------------------------------------------------------------------
 
-# a wildcard never takes another form's own workbook
-FORM_FILES = [BOOK, "采购计划.xlsx", "订单明细.xlsx", "采购订单.xlsx", "铺位.xlsx", "租赁合同.xlsx", "收款登记.xlsx"]
+# every form's workbook is listed once; a wildcard never takes another form's own workbook
+FORM_FILES = [f.file for f in load_forms([bundled_dir("forms")], set(RULES)).values()]
 TEMP_FILES = {
     EXCEL_LOCK: b"\x04lead" + b" " * 50 + b"\x04\x00l\x00e\x00a\x00d\x00" + b" " * 101,  # Excel's 165-byte owner file
     LO_LOCK: f"lead,host,lead,29.11.2026 10:32,file:///{BOOK};".encode(),

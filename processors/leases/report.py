@@ -15,7 +15,6 @@ from typing import Any
 from markupsafe import Markup
 from openpyxl import Workbook
 
-from ..documents.pdf import render_pdf
 from ..sheets.generated import save, table_sheet, unchanged
 from ..workspace import Workspace
 from . import terms as T
@@ -109,6 +108,8 @@ def write_report(ws: Workspace) -> Path | None:
     money = _bar_chart("租金（元）：应收 / 实收 Rent: billed / collected",
                        [("至今 to date", float(data["billed"]), float(data["collected"]))], ("应收", "实收"))
     _write_xlsx(xlsx, data)
+    from ..documents.pdf import render_pdf  # WeasyPrint is imported only when a document is made
+
     body = render_pdf("lease_report", {**data, "charts": [chart, money], "company": ws.cfg.letterhead.__dict__},
                       ws.cfg.templates_dir)
     tmp = pdf.with_name(f".{pdf.name}.sheetflow-tmp")

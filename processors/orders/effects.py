@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Person
-from ..documents.pdf import DocumentExistsError, render_pdf, write_document
 from ..mail.outbox import Mail, enqueue
 from ..mail.render import person_address, render
 from ..store.db import Record
@@ -46,6 +45,8 @@ def save_data(ws: Workspace, record: Record, **values: str) -> None:
 
 def issue_document(ws: Workspace, template: str, key: str, context: dict[str, Any]) -> Path:
     """Render `documents/{template}.html` to output/{key}.pdf once; the workspace-relative path."""
+    from ..documents.pdf import DocumentExistsError, render_pdf, write_document  # WeasyPrint: only when issuing
+
     path = ws.cfg.output_dir / f"{key}.pdf"
     data = render_pdf(template, {**context, "company": ws.cfg.letterhead.__dict__}, ws.cfg.templates_dir)
     try:
