@@ -66,6 +66,8 @@ def _sample(root: Path, cfg: Any, forms: dict[str, FormDef], fresh: list[tuple[F
     story_forms = {"purchase_request", "purchase_plan", "order_line", "purchase_order", "unit", "lease",
                    "rent_payment", "tenant_sales"}
     if story_forms <= {f.id for f, _ in fresh} and story_forms <= set(forms) and not cfg.state_path.exists():
+        log.info("正在回放示例的采购与租赁历史（约十秒）/ replaying the example's purchasing and leasing history "
+                 "(about ten seconds) …")
         story = Story(root, today)
         try:
             story.play()

@@ -50,6 +50,7 @@ class Story:
         tz = probe.cfg.tz
         probe.close()
         self.ws = Workspace(self.root, clock=Clock(tz, when.replace(tzinfo=tz)))
+        self.ws.generate_outputs = False     # history: the sheets and reports come with your first pass
         return self.ws
 
     def run(self, days_ago: int, hour: int) -> None:

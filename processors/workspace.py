@@ -37,6 +37,8 @@ class Workspace:
             if form.kind is not None and form.kind not in known_kinds():
                 raise FormDefinitionError(form.path, "kind", f"one of {', '.join(sorted(known_kinds()))}")
         self._google: Any = None
+        #: False while init --sample replays history: the generated sheets and reports are written once, after
+        self.generate_outputs = True
         if self.cfg.backend == "google":
             self.google_tabs()  # a form without a spreadsheet is a config error at start, not mid-pass
 

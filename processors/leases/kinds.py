@@ -42,7 +42,8 @@ class UnitKind(Kind):
         return data["unit_no"], "UNIT", self.store.next_number("UNIT")
 
     def finish(self) -> None:
-        refresh_outputs(self.ws)             # the rent roll and the report: once a pass, after every sheet
+        if self.ws.generate_outputs:
+            refresh_outputs(self.ws)         # the rent roll and the report: once a pass, after every sheet
 
     def guidance(self, record: Record) -> str | None:
         live = [r for r in T.leases_of_unit(self.store, record.key) if r.state in T.HOLDING]

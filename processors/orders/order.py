@@ -180,7 +180,8 @@ class OrderKind(Kind):
                     request_payment(self.ws, order)
 
     def finish(self) -> None:
-        write_outstanding(self.ws)
+        if self.ws.generate_outputs:
+            write_outstanding(self.ws)
 
     # -- time: reminders, overdue, payment due (O2, O4, O6) ---------------------------------------
     def timers(self) -> None:
