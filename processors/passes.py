@@ -114,10 +114,11 @@ def run_kind_timers(kinds: dict[str, Kind]) -> None:
 
 
 def finish_kinds(kinds: dict[str, Kind]) -> None:
-    """Payments applied and sales settled before the generated sheets and reports that show them."""
-    order = sorted(kinds.values(), key=lambda k: k.form.kind in ("unit", "lease", "purchase_order"))
-    for kind in order:
+    """Payments applied and sales settled first, then the generated sheets and reports that show them."""
+    for kind in kinds.values():
         kind.finish()
+    for kind in kinds.values():
+        kind.outputs()
 
 
 def follow_up_work(ws: Workspace) -> DeliveryReport:

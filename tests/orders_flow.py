@@ -77,19 +77,28 @@ class Flow:
         self.plans.set(row, commerce_head="同意 周刚")
         self.run()
 
-    def signed_order(self, row: int = 2, **order: Any) -> None:
-        self.orders.put([order_row(**order)], start=row)
+    def drafted(self, lines: list[dict[str, Any]] | None = None, **order: Any) -> None:
+        """Approved requests, an approved plan, the order's lines and its header: numbered, nobody signed."""
+        self.approved_requests()
+        self.approved_plan()
+        self.lines.put(lines or [line_row()])
         self.run()
+        self.orders.put([order_row(**order)])
+        self.run()
+
+    def sign_all(self, row: int = 2) -> None:
         for column, who in O1:
             self.orders.set(row, **{column: f"同意 {who}"})
             self.run()
 
-    def to_placed(self, **order: Any) -> None:
-        self.approved_requests()
-        self.approved_plan()
-        self.lines.put([line_row()])
+    def signed_order(self, row: int = 2, **order: Any) -> None:
+        self.orders.put([order_row(**order)], start=row)
         self.run()
-        self.signed_order(**order)
+        self.sign_all(row)
+
+    def to_placed(self, **order: Any) -> None:
+        self.drafted(**order)
+        self.sign_all()
 
     def outbox(self) -> list[Any]:
         from approvals_helpers import mails

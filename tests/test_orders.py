@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import good_row
-from orders_flow import Flow, line_row, order_row
+from orders_flow import Flow, line_row
 from pypdf import PdfReader
 
 
@@ -120,12 +120,7 @@ def test_what_is_left_of_a_request_stays_open_for_later_orders(flow: Flow) -> No
 # -- the order: O1 sign-off, issue, immutability ---------------------------------------------------
 
 def test_order_is_signed_in_o1_order_then_issued_to_supplier_and_archives(flow: Flow) -> None:
-    flow.approved_requests()
-    flow.approved_plan()
-    flow.lines.put([line_row(), line_row(item="石膏板 12mm", spec="12mm", quantity=50, unit_price=31.5)])
-    flow.run()
-    flow.orders.put([order_row()])
-    flow.run()
+    flow.drafted([line_row(), line_row(item="石膏板 12mm", spec="12mm", quantity=50, unit_price=31.5)])
     assert flow.orders.cell(2, "key") == "PO-2026-0001"
     assert flow.orders.cell(2, "status") == "待采购专员签字"
     flow.orders.set(2, engineering_sign="同意 王芳")                # out of order: refused, nothing moves
@@ -152,12 +147,7 @@ def test_order_is_signed_in_o1_order_then_issued_to_supplier_and_archives(flow: 
 
 
 def test_line_edited_before_signing_restarts_the_route(flow: Flow) -> None:
-    flow.approved_requests()
-    flow.approved_plan()
-    flow.lines.put([line_row()])
-    flow.run()
-    flow.orders.put([order_row()])
-    flow.run()
+    flow.drafted()
     flow.orders.set(2, buyer_sign="同意 孙丽")
     flow.run()
     assert flow.orders.cell(2, "status") == "待商务部负责人签字"
@@ -356,12 +346,7 @@ def test_a_form_naming_an_unknown_kind_stops_at_start(tmp_path: Path) -> None:
 
 
 def test_approvers_mail_shows_the_lines_and_total_they_sign(flow: Flow) -> None:
-    flow.approved_requests()
-    flow.approved_plan()
-    flow.lines.put([line_row()])
-    flow.run()
-    flow.orders.put([order_row()])
-    flow.run()
+    flow.drafted()
     [mail] = [m for m in flow.outbox() if "sunli@" in m.to and "PO-2026-0001" in m.subject]
     assert "石膏板 9.5mm × 100 张 @ ¥27 = ¥2700.00" in mail.text and "¥2700.00" in mail.text
 

@@ -77,7 +77,10 @@ class Kind:
         """Time-driven work once per pass: reminders before a due date, overdue notices, payments due."""
 
     def finish(self) -> None:
-        """Once at the end of a pass: rewrite the generated sheets and reports this form feeds, if they changed."""
+        """Once at the end of a pass: settle what the pass's one write numbered (a payment, a month's sales)."""
+
+    def outputs(self) -> None:
+        """After every kind finished: rewrite the generated sheets and reports this form feeds, if they changed."""
 
 
 def kind_for(ws: Workspace, form: FormDef) -> Kind:

@@ -41,7 +41,7 @@ class UnitKind(Kind):
     def key_for(self, data: dict[str, str]) -> tuple[str, str, int] | None:
         return data["unit_no"], "UNIT", self.store.next_number("UNIT")
 
-    def finish(self) -> None:
+    def outputs(self) -> None:
         if self.ws.generate_outputs:
             refresh_outputs(self.ws)         # the rent roll and the report: once a pass, after every sheet
 

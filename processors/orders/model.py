@@ -100,9 +100,10 @@ def digest(store: Store, *forms: str, states: tuple[str, ...] | None = None) -> 
     waiting for its first signature does not make every plan row be read again (a Sheets read on Google).
     """
     h = hashlib.blake2b(digest_size=12)
+    where = f" AND state IN ({','.join('?' * len(states))})" if states else ""   # the (form, state) index
     for form in forms:
         for key, state, content in store.conn.execute(
-                "SELECT key, state, content_hash FROM records WHERE form = ? ORDER BY id", (form,)):
-            if states is None or state in states:
-                h.update(f"{key}\x1f{state}\x1f{content}\x1e".encode())
+                f"SELECT key, state, content_hash FROM records WHERE form = ?{where} ORDER BY id",
+                (form, *(states or ()))):
+            h.update(f"{key}\x1f{state}\x1f{content}\x1e".encode())
     return h.hexdigest()

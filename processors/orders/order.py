@@ -179,7 +179,7 @@ class OrderKind(Kind):
                 if order.state == "received" or payment_request_due(self.ws, order):
                     request_payment(self.ws, order)
 
-    def finish(self) -> None:
+    def outputs(self) -> None:
         if self.ws.generate_outputs:
             write_outstanding(self.ws)
 
