@@ -1,70 +1,44 @@
-"""One pass over a workspace's workbooks: read, decide, record, write back, report.
+"""One pass over a workspace, the same for every backend: look, read, decide, write, then the clock's work.
 
-Each workbook is handled on its own: a broken one gets one clear log line and a
-status entry, and the others go on. A file whose identity (mtime, size, inode)
-is what we left it at, with no writes owed, is not even read.
+For each book (a local workbook, or a Google spreadsheet with its tabs) in the
+forms' order: a cheap check whether anything is new; one read; each tab's rows
+decided in one transaction (a savepoint per row: a fault costs that row alone);
+one write of what is owed. A book that cannot be used gets its problem in
+`status` and the others go on. Then the kinds' timers, end-of-pass work and
+generated sheets, each kind on its own (one kind's fault does not stop
+another's), then reminders, documents and mail: effects made from what was
+stored, after it was committed.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import faults
-from .errors import WorkbookChangedError, WorkbookError, WorkbookLockedError, WorkbookMissingError
-from .forms.definition import FormDef
+from .engine.books import Book
+from .engine.books.google import GoogleSheetBook
+from .engine.books.local import LocalBook
+from .engine.decide import sync_sheet
+from .engine.report import FileReport, PassReport
+from .errors import WorkbookChangedError, WorkbookError, WorkbookLockedError
+from .guard import guarded, isolated
 from .kinds import Kind, kind_for
 from .mail.sender import DeliveryReport, deliver_due
-from .sheets.base import FileIdentity
-from .sheets.google.pacing import QuotaUse
-from .sheets.xlsx_read import read_snapshot
-from .sync import FileSync, RowOutcome
+from .sheets.google.book import GoogleBook
+from .sheets.google.client import account_email
+from .sheets.google.pacing import PacedHTTPClient, QuotaUse
 from .workflow.timers import run_timers
 from .workspace import Workspace
-from .writeback import flush
 
 log = logging.getLogger("sheetflow")
 MAX_ROUNDS = 3
-
-
-@dataclass
-class FileReport:
-    path: Path | None           # a local workbook; None for a Google tab (see label)
-    form: str
-    rows: int = 0
-    changed: int = 0
-    outcomes: list[RowOutcome] = field(default_factory=list)
-    numbered: list[tuple[int, str]] = field(default_factory=list)
-    written: int = 0
-    waiting: int = 0
-    lock: Path | None = None
-    problem: WorkbookError | None = None
-    skipped: bool = False
-    label: str = ""             # how messages and the store name the source
-
-    @property
-    def transient(self) -> bool:
-        return self.problem is not None and self.problem.transient
-
-
-@dataclass
-class PassReport:
-    files: list[FileReport] = field(default_factory=list)
-    mail: DeliveryReport | None = None
-    quota: QuotaUse | None = None   # Google backend: requests this pass made, by kind
-
-    @property
-    def problems(self) -> list[FileReport]:
-        return [f for f in self.files if f.problem is not None]
-
-    def transient_paths(self) -> list[Path]:
-        return [f.path for f in self.files if f.transient and f.path is not None]
+KIND_PHASES = ("timers", "finish", "outputs")
 
 
 def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = True,
              follow_up: bool = True) -> PassReport:
-    """Process the workspace's workbooks (or only `paths`, plus any with writes owed).
+    """Process the workspace's books (or only the workbooks in `paths`, plus any with writes owed).
 
     With final=False a transient failure (a file still being saved) is reported as
     'retrying' so the caller can try again; with final=True it is a problem.
@@ -72,123 +46,136 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
     report = PassReport()
     wanted = {p.resolve() for p in paths} if paths is not None else None
     with ws.exclusive():
+        faults.point("pass_start")
         if ws.revalidate_if_rules_changed():
-            paths = None  # every workbook, every row
-            wanted = None
+            wanted = None  # every workbook, every row
         kinds = {fid: kind_for(ws, form) for fid, form in ws.forms.items()}
-        if ws.cfg.backend == "google":
-            from .google_pass import run_google
-
-            report.quota = run_google(ws, report.files, kinds, final=final)
-            finish_kinds(kinds)
-            if follow_up:
-                report.mail = follow_up_work(ws)
-            return report
+        http = ws.google_client().http_client if ws.cfg.backend == "google" else None
+        before = http.use.copy() if isinstance(http, PacedHTTPClient) else None
         for round_ in range(MAX_ROUNDS):
-            for form in ws.forms.values():
-                kinds[form.id].prepare()
-                for path in ws.files_of(form):
-                    file = ws.rel(path)
-                    owed = file in set(ws.store.pending_files()) | ws.store.dirty_files()
-                    if (round_ or wanted is not None) and not owed and (round_ or path.resolve() not in wanted):
-                        continue
-                    rep = _one_file(ws, form, path, final=final, owed=owed)
-                    report.files.append(rep)
-                    if not rep.skipped and rep.problem is None:
-                        kinds[form.id].after_sync(True)
+            for book in _books(ws):
+                owed = _owed(ws, book)
+                if round_ and not owed:  # again only for news left for rows already read (order → lines)
+                    continue
+                if not round_ and wanted is not None and not owed and not _wanted(book, wanted):
+                    continue
+                report.files.extend(run_book(ws, book, kinds, final=final, owed=owed))
             if round_ == 0:
-                run_kind_timers(kinds)
-            if not ws.store.dirty_files():  # news for rows already synced (order issued → its lines; overdue)
+                kind_phase(ws, kinds, "timers", report)
+            if not ws.store.dirty_files():
                 break
-        finish_kinds(kinds)
+        kind_phase(ws, kinds, "finish", report)
+        kind_phase(ws, kinds, "outputs", report)
         if follow_up:
-            report.mail = follow_up_work(ws)
+            report.mail = follow_up_work(ws, report)
+        if isinstance(http, PacedHTTPClient) and before is not None:
+            report.quota = _log_quota(ws, http, before)
     return report
 
 
-def run_kind_timers(kinds: dict[str, Kind]) -> None:
-    """Deadlines, once the sheets were read (a contact logged in this very save counts); rows follow next round."""
-    for kind in kinds.values():
-        with kind.store.transaction():
-            kind.timers()
+def _books(ws: Workspace) -> list[Book]:
+    if ws.cfg.backend == "google":
+        client = ws.google_client()
+        account = account_email(client)
+        return [GoogleSheetBook(ws, GoogleBook(client, sid, account), tabs) for sid, tabs in ws.google_tabs().items()]
+    return [LocalBook(ws, form, path) for form in ws.forms.values() for path in ws.files_of(form)]
 
 
-def finish_kinds(kinds: dict[str, Kind]) -> None:
-    """Payments applied and sales settled first, then the generated sheets and reports that show them."""
-    for kind in kinds.values():
-        kind.finish()
-    for kind in kinds.values():
-        kind.outputs()
-
-
-def follow_up_work(ws: Workspace) -> DeliveryReport:
-    """After the sheets show their statuses: reminders now due, then the mail."""
-    run_timers(ws)
-    return deliver_due(ws)
-
-
-def _one_file(ws: Workspace, form: FormDef, path: Path, *, final: bool, owed: bool) -> FileReport:
-    rep = FileReport(path=path, form=form.id)
-    file = ws.rel(path)
+def _owed(ws: Workspace, book: Book) -> bool:
+    """Writes wait, news waits for a row, or a row's fault waits for another try."""
     store = ws.store
-    now = ws.clock.now().isoformat(timespec="seconds")
-    if not path.exists():
-        rep.problem = WorkbookMissingError(path)
-        _problem(ws, rep, form, now, final=True)
-        return rep
-    previous = store.file_status(file)
-    unchanged = previous and previous[0]["state"] == "ok" and previous[0]["identity"] == FileIdentity.of(path).text()
-    if not owed and unchanged:
-        rep.skipped = True
-        return rep
-    for attempt in range(3):
-        try:
-            snap = read_snapshot(path, form, ws.sheet_name(form))
-            result = FileSync(ws, form, snap).run()
-            rep.rows, rep.changed, rep.outcomes = result.rows, result.changed, result.outcomes
-            faults.point("after_sync")
-            fl = flush(ws, form, path, snap)
-            break
-        except WorkbookChangedError as exc:
-            if attempt == 2:  # saved again and again while we worked: next pass, as for a half-written file
-                rep.problem = exc
-                _problem(ws, rep, form, now, final=False)
-                return rep
-            continue  # the file moved under us: read it again
-        except WorkbookLockedError:
-            fl = flush(ws, form, path, None)  # records the lock, writes nothing
-            break
-        except WorkbookError as exc:
-            rep.problem = exc
-            _problem(ws, rep, form, now, final=final)
-            return rep
-    rep.numbered, rep.written, rep.waiting, rep.lock = fl.numbered, fl.written_cells, fl.waiting, fl.lock
-    with store.transaction():
-        if fl.lock is not None:
-            store.set_file_status(file, form.id, "locked", now, code="workbook_locked",
-                                  message=ws.t("file.workbook_locked", lock=fl.lock.name, count=fl.waiting),
-                                  identity="")
-        else:
-            ident = fl.identity or snap.identity
-            store.set_file_status(file, form.id, "ok", now, identity="" if fl.reread else ident.text())
-    log_file(ws, rep, ws.rel(path), fl.stale)
-    return rep
+    owed = set(store.pending_files()) | store.dirty_files() | store.fault_files()
+    return any(t.label in owed for t in book.tabs)
 
 
-def _problem(ws: Workspace, rep: FileReport, form: FormDef, now: str, *, final: bool) -> None:
-    assert rep.problem is not None
-    exc = rep.problem
-    message = ws.t(f"file.{exc.code}", **{"detail": exc.detail, **exc.params})
-    state = "problem" if final or not exc.transient else "retrying"
-    with ws.store.transaction():
-        ws.store.set_file_status(ws.rel(rep.path), form.id, state, now, code=exc.code, message=message)
-    if state == "problem":
-        log.warning(ws.t("log.file_problem", file=ws.rel(rep.path), message=message))
-    else:
-        log.debug("%s: %s (retrying)", ws.rel(rep.path), exc)
+def _wanted(book: Book, wanted: set[Path]) -> bool:
+    return any(t.report.path is not None and t.report.path.resolve() in wanted for t in book.tabs)
 
 
-def log_file(ws: Workspace, rep: FileReport, file: str, stale: int) -> None:
+def run_book(ws: Workspace, book: Book, kinds: dict[str, Kind], *, final: bool, owed: bool) -> list[FileReport]:
+    reports = [t.report for t in book.tabs]
+    for tab in book.tabs:  # news from other sheets (requests approved) may make a tab be read
+        with isolated(ws, "prepare", file=tab.label, form=tab.form.id):
+            faults.point("prepare", file=tab.label, kind=tab.form.id)
+            kinds[tab.form.id].prepare()
+    try:
+        if not owed and book.unchanged():
+            for rep in reports:
+                rep.skipped = True
+            return reports
+        for attempt in range(3):
+            try:
+                _read_decide_write(ws, book, kinds, final=final)
+                break
+            except WorkbookChangedError as exc:  # the book moved under us: read it again
+                if attempt == 2:  # saved again and again while we worked: next pass, as a half-written file
+                    book.problem(exc, final=False)
+                    return reports
+    except WorkbookError as exc:
+        book.problem(exc, final=final)
+        return reports
+    for tab in book.tabs:
+        if tab.report.problem is None:
+            log_file(ws, tab.report, tab.label)
+    return reports
+
+
+def _read_decide_write(ws: Workspace, book: Book, kinds: dict[str, Kind], *, final: bool) -> None:
+    read = book.read()
+    faults.point("book_read", file=book.tabs[0].label)
+    for form_id, exc in read.problems.items():
+        book.problem(exc, final=final, form_id=form_id)
+    for tab in book.tabs:
+        snap = read.snaps.get(tab.form.id)
+        if snap is None:
+            continue
+        tab.report.took(sync_sheet(ws, tab.form, kinds[tab.form.id], snap, tab.label))
+        with isolated(ws, "after_sync", file=tab.label, form=tab.form.id):
+            faults.point("after_sync", file=tab.label, kind=tab.form.id)
+            kinds[tab.form.id].after_sync(True)
+    try:
+        book.write(read.snaps)
+    except WorkbookLockedError:  # opened in an editor between our check and our rename: the writes wait
+        book.write(read.snaps)
+    faults.point("book_written", file=book.tabs[0].label)
+
+
+def kind_phase(ws: Workspace, kinds: dict[str, Kind], phase: str, report: PassReport) -> None:
+    """Each kind's timers / end-of-pass work / generated sheets, one kind's fault not stopping another's."""
+    assert phase in KIND_PHASES
+    wrap = isolated if phase == "timers" else guarded   # finish and outputs commit their own steps
+    for form_id, kind in kinds.items():
+        with wrap(ws, phase, form=form_id, key=f"kind:{form_id}") as out:
+            faults.point(phase, kind=form_id)
+            getattr(kind, phase)()
+        if out.failed:
+            report.faults.append(f"{phase}:{form_id}")
+
+
+def follow_up_work(ws: Workspace, report: PassReport | None = None) -> DeliveryReport | None:
+    """After the sheets show their statuses: reminders now due, then the mail; each on its own."""
+    with guarded(ws, "route_timers", key="route_timers") as out:
+        faults.point("route_timers")
+        run_timers(ws)
+    delivered: DeliveryReport | None = None
+    with guarded(ws, "mail", key="mail") as sent:
+        faults.point("mail")
+        delivered = deliver_due(ws)
+    if report is not None:
+        report.faults += [name for name, o in (("route_timers", out), ("mail", sent)) if o.failed]
+    return delivered
+
+
+def _log_quota(ws: Workspace, http: PacedHTTPClient, before: QuotaUse) -> QuotaUse:
+    used = http.use.since(before)
+    if used.sheets or used.retries:
+        log.info(ws.t("log.google_quota", read=used.sheets_read, write=used.sheets_write, drive=used.drive,
+                      retries=used.retries, recent=http.pacer.in_last_minute(),
+                      limit=ws.cfg.google.requests_per_minute))
+    return used
+
+
+def log_file(ws: Workspace, rep: FileReport, file: str) -> None:
     t = ws.t
     if not rep.changed and not rep.written:  # (still waiting for a closed file: said when it began)
         log.debug(t("log.unchanged", file=file))
@@ -204,5 +191,8 @@ def log_file(ws: Workspace, rep: FileReport, file: str, stale: int) -> None:
     valid = sum(1 for o in rep.outcomes if o.valid)
     log.info(t("log.pass_file", file=file, rows=rep.rows, changed=rep.changed, valid=valid,
                invalid=len(rep.outcomes) - valid, written=rep.written, extra=extra))
-    if stale:
-        log.debug("%s: %d stale writes dropped (rows changed since decided)", file, stale)
+    if rep.stale:
+        log.debug("%s: %d stale writes dropped (rows changed since decided)", file, rep.stale)
+
+
+__all__ = ["FileReport", "PassReport", "follow_up_work", "run_pass"]

@@ -6,8 +6,13 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
-from .sync import display_time, state_label
+from .engine.rows import display_time
+from .workflow.lifecycle import Lifecycle
 from .workspace import Workspace
+
+
+def state_label(ws: Workspace, form: object, state: str) -> str:
+    return Lifecycle(ws, form).label(state)  # type: ignore[arg-type]
 
 
 def width(text: str) -> int:

@@ -12,7 +12,7 @@ from processors.faults import CRASH_EXIT_CODE
 from processors.passes import run_pass
 from processors.status_view import render_status
 from processors.workspace import Workspace
-from processors.writeback import flush, tmp_path_for
+from processors.engine.books.local import flush_now, tmp_path_for
 
 
 def digest(path: Path) -> str:
@@ -30,12 +30,20 @@ def test_open_workbook_is_not_written_until_closed(ws: Workspace, book: Book, lo
     assert request_report(report).waiting == 2
     status = render_status(ws)
     assert "文件被占用" in status and lock_name in status
-    assert ws.store.next_number("PR-2026") == 1          # no number taken while it cannot be written
+    # numbered and routed now (checked against what it depends on now), but nobody is mailed to sign a
+    # row that does not show its number yet
+    assert ws.store.record("PR-2026-0001") is not None
+    assert _mail_states(ws) == {"held"}
     lock.unlink()
     run_pass(ws, set())                                   # what the watcher does when the lock goes
     assert book.system(2)["key"] == "PR-2026-0001"
+    assert _mail_states(ws) == {"sent"}
     assert book.system(3)["status"] == "无效"
     assert "（无）" in render_status(ws).split("== 待写入 ==")[1]
+
+
+def _mail_states(ws: Workspace) -> set[str]:
+    return {r[0] for r in ws.store.conn.execute("SELECT state FROM outbox WHERE record_key = 'PR-2026-0001'")}
 
 
 def test_saves_while_open_are_validated_and_the_last_one_is_written(ws: Workspace, book: Book) -> None:
@@ -58,12 +66,14 @@ def test_keyless_row_changed_after_read_is_not_written(ws: Workspace, book: Book
     run_pass(ws)                                          # decided: number this row
     lock.unlink()
     book.set(2, "item", "改了")                            # but the user changed it before we could write
-    result = flush(ws, ws.forms["purchase_request"], book.path, None)
+    result = flush_now(ws, ws.forms["purchase_request"], book.path)
     assert result.numbered == [] and result.stale == 1
     assert book.system(2)["key"] == ""
-    assert ws.store.next_number("PR-2026") == 1           # the number was not used up
+    assert _mail_states(ws) == {"held"}                   # nobody was asked to sign the old content
     run_pass(ws)                                          # the next pass handles the new content
-    assert book.system(2)["key"] == "PR-2026-0001"
+    assert book.system(2)["key"] == "PR-2026-0001"        # and takes the number over: no gap, none twice
+    assert [r.key for r in ws.store.records()] == ["PR-2026-0001"]
+    assert ws.store.record("PR-2026-0001").data["item"] == "改了"
 
 
 def test_cell_changed_after_read_is_never_overwritten(ws: Workspace, book: Book) -> None:
@@ -75,8 +85,8 @@ def test_cell_changed_after_read_is_never_overwritten(ws: Workspace, book: Book)
     run_pass(ws)                                          # decided: mark PR-2026-0001 invalid
     lock.unlink()
     book.set(2, "message", "我的备注")                      # user typed into the message cell meanwhile
-    result = flush(ws, ws.forms["purchase_request"], book.path, None)
-    assert result.written_cells == 0
+    result = flush_now(ws, ws.forms["purchase_request"], book.path)
+    assert result.written == 0
     assert book.system(2)["message"] == "我的备注"
 
 
@@ -87,7 +97,7 @@ def test_rows_inserted_between_read_and_write_get_their_own_status(ws: Workspace
     run_pass(ws)
     lock.unlink()
     book.edit(lambda sheet: sheet.insert_rows(2, amount=2))   # rows move down before the write
-    flush(ws, ws.forms["purchase_request"], book.path, None)
+    flush_now(ws, ws.forms["purchase_request"], book.path)
     assert book.cell(4, "item") == "甲" and book.system(4)["key"] == "PR-2026-0001"
     assert book.cell(5, "item") == "乙" and book.system(5)["status"] == "无效"
     assert book.system(2)["key"] == "" and book.system(2)["status"] == ""
@@ -98,7 +108,7 @@ def _crash_run(root: Path, point: str) -> None:
     assert proc.returncode == CRASH_EXIT_CODE, proc.stdout + proc.stderr
 
 
-def test_crash_before_rename_leaves_old_file_and_takes_no_number(ws: Workspace, book: Book) -> None:
+def test_crash_before_rename_leaves_old_file_and_the_numbers_land_on_restart(ws: Workspace, book: Book) -> None:
     book.put_rows([good_row(), good_row(item="乙")])
     before = digest(book.path)
     ws.close()

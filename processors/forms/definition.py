@@ -115,11 +115,25 @@ class FormDef:
     amount: tuple[str, ...] = ()             # fields whose product is the record's amount
     kind: str | None = None                  # the Python behaviour this form adds (processors/kinds)
     after: tuple[str, ...] = ()              # forms whose sheets a pass reads before this one's
+    signed: tuple[str, ...] = ()             # the fields a signature covers; () = every content field
+    unique: tuple[str, ...] = ()             # fields no two rows may share (a unit number, the order amended)
 
     @property
     def content_fields(self) -> tuple[FieldDef, ...]:
-        """What a signature covers: every field but the sign-off columns and the after-signing ones."""
+        """The cells staff own before signing: every field but the sign-off columns and the after-signing ones."""
         return tuple(f for f in self.fields if f.type != "signoff" and f.content)
+
+    @property
+    def signed_fields(self) -> tuple[FieldDef, ...]:
+        """What a signature covers: a change to one of these restarts the route (or is put back once settled)."""
+        if not self.signed:
+            return self.content_fields
+        return tuple(f for f in self.content_fields if f.name in self.signed)
+
+    @property
+    def free_fields(self) -> tuple[FieldDef, ...]:
+        """Content a signature does not cover (remarks): recorded when changed, never restarting a route."""
+        return tuple(f for f in self.content_fields if self.signed and f.name not in self.signed)
 
     @property
     def tracking_fields(self) -> tuple[FieldDef, ...]:
@@ -199,7 +213,8 @@ def _ordered(forms: dict[str, FormDef]) -> dict[str, FormDef]:
 def load_form(path: Path, rule_names: set[str]) -> FormDef:
     top = Section(load_toml(path, FormDefinitionError), path, "", FormDefinitionError)
     top.unknown({"id", "title", "requirements", "file", "sheet", "sheet_aliases", "numbering",
-                 "fields", "rules", "system", "workflow", "route", "amount", "kind", "after"})
+                 "fields", "rules", "system", "workflow", "route", "amount", "kind", "after", "signed",
+                 "unique"})
     form_id = top.text("id")
     if not _NAME.match(form_id):
         raise top.fail("id", "lower-case letters, digits and _ (e.g. purchase_request)")
@@ -264,13 +279,28 @@ def load_form(path: Path, rule_names: set[str]) -> FormDef:
             if needed not in states:
                 raise states_sec.fail(needed, "a state for the end of the approval route")
 
+    signed = _field_list(top, "signed", names, fields)
+    unique = _field_list(top, "unique", names, fields)
     return FormDef(
         id=form_id, path=path, title=_labels(top, "title"), file=top.text("file"),
         sheet=top.text("sheet"), sheet_aliases=tuple(top.str_list("sheet_aliases", [])),
         prefix=prefix, digits=digits, fields=tuple(fields), system=tuple(system), rules=tuple(rules),
         on_valid=on_valid, states=states, requirements=tuple(top.str_list("requirements", [])),
         route=route, amount=amount, kind=top.text("kind", None), after=tuple(top.str_list("after", [])),
+        signed=signed, unique=unique,
     )
+
+
+def _field_list(top: Section, key: str, names: list[str], fields: list[FieldDef]) -> tuple[str, ...]:
+    """`signed` and `unique` name content fields of this form; a wrong name is refused at start."""
+    listed = top.str_list(key, [])
+    content = {f.name for f in fields if f.type != "signoff" and f.content}
+    for name in listed:
+        if name not in names:
+            raise top.fail(key, f"names of fields of this form, got {name!r}")
+        if name not in content:
+            raise top.fail(key, f"content fields (not sign-off or after-signing columns), got {name!r}")
+    return tuple(listed)
 
 
 def _load_field(sec: Section) -> FieldDef:

@@ -59,6 +59,11 @@ class Kind:
         """An issued document: an edit to its content is put back, never taken."""
         return False
 
+    def settled(self, record: Record) -> str | None:
+        """Why the record's signed content can no longer change because later records depend on it (in an
+        approved plan, ordered, billed); None: it may change. The engine puts an edit back with this text."""
+        return None
+
     def on_tracking(self, record: Record, before: dict[str, str], after: dict[str, str]) -> list[str]:
         """After-signing columns changed (received quantity, paid on …): move on; return notes for the row."""
         return []

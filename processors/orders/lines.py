@@ -20,10 +20,6 @@ from .order_state import refresh_order
 
 @register("order_line")
 class LineKind(Kind):
-    def __init__(self, *args: object) -> None:
-        super().__init__(*args)  # type: ignore[arg-type]
-        self.taken: dict[str, Decimal] = {}   # request -> quantity new rows earlier in this sync asked for
-
     def prepare(self) -> None:
         """Requests or plans were approved (or stopped being): every line's R6 check may read differently now."""
         mark = model.digest(self.store, model.REQUEST, model.PLAN, states=("approved",))
@@ -53,13 +49,12 @@ class LineKind(Kind):
         quantity = result.values.get("quantity")
         if isinstance(quantity, Decimal):
             approved = model.decimal(request.data.get("quantity"))
-            others = model.ordered_quantity(self.store, rk, excluding=key) + self.taken.get(rk, Decimal(0))
+            # rows decided earlier in this pass are numbered records already: counted with the others
+            others = model.ordered_quantity(self.store, rk, excluding=key)
             left = approved - others
             if quantity > left:
                 result.problems.append(Problem("quantity", "orders.over_approved", {
-                    "request": rk, "approved": _q(approved), "ordered": _q(others), "left": _q(max(left, 0))}))
-            elif not key:
-                self.taken[rk] = self.taken.get(rk, Decimal(0)) + quantity
+                    "request": rk, "approved": _q(approved), "ordered": _q(others), "left": _q(max(left, Decimal(0)))}))
         return ""
 
     def immutable(self, record: Record) -> bool:

@@ -28,10 +28,6 @@ def monday(day: dt.date) -> dt.date:
 
 @register("purchase_plan")
 class PlanKind(Kind):
-    def __init__(self, *args: object) -> None:
-        super().__init__(*args)  # type: ignore[arg-type]
-        self.claimed: set[str] = set()     # requests a row earlier in this sync took
-
     def prepare(self) -> None:
         """Approved requests changed since the plans were last looked at: look at every plan row again."""
         mark = model.digest(self.store, model.REQUEST, states=("approved",)) + model.digest(self.store, model.PLAN)
@@ -46,7 +42,6 @@ class PlanKind(Kind):
         if not requests and result.values.get("project"):
             result.problems.append(Problem("project", "orders.plan_empty",
                                            {"project": str(result.values.get("project"))}))
-        self.claimed.update(requests)
         total = Decimal(0)
         for rk in requests:
             req = self.store.record(rk)
@@ -59,7 +54,7 @@ class PlanKind(Kind):
     def _gather(self, project: object, week: object, key: str) -> list[str]:
         if not project:
             return []
-        taken = set(self.claimed)
+        taken: set[str] = set()   # plan rows decided earlier in this pass are records already: counted here
         for plan in self.store.records(self.form.id):
             if plan.key != key and plan.state not in ("rejected", "invalid"):
                 taken.update(model.json_list(plan.data, "requests"))

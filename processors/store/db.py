@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ..resources import package_file
+from .pass_state import PassStateMixin
+from .transitions import TransitionsMixin
 
-SCHEMA_VERSION = 5  # 2: meta table, indexes for content lookups and view refreshes; 3: outbox; 4: attachments; 5: bills
+SCHEMA_VERSION = 6  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: landed, faults
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Record:
     notice: str = ""
     route_version: int = 0
     step_opened_at: str = ""
+    landed: bool = True
 
 
 @dataclass
@@ -53,7 +56,7 @@ class PendingWrite:
     created_at: str
 
 
-class Store:
+class Store(PassStateMixin, TransitionsMixin):
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +75,7 @@ class Store:
         have = {r[1] for r in self.conn.execute("PRAGMA table_info(records)")}
         added = {"notice": "TEXT NOT NULL DEFAULT ''", "sheet_dirty": "INTEGER NOT NULL DEFAULT 0",
                  "route_version": "INTEGER NOT NULL DEFAULT 0", "step_opened_at": "TEXT NOT NULL DEFAULT ''",
-                 "remind_at": "TEXT NOT NULL DEFAULT ''"}
+                 "remind_at": "TEXT NOT NULL DEFAULT ''", "landed": "INTEGER NOT NULL DEFAULT 1"}
         out = "".join(f"ALTER TABLE records ADD COLUMN {name} {decl};\n"
                       for name, decl in added.items() if have and name not in have)
         outbox = {r[1] for r in self.conn.execute("PRAGMA table_info(outbox)")}
@@ -126,12 +129,12 @@ class Store:
 
     def insert_record(self, *, form: str, key: str, series: str, number: int, state: str,
                       data: dict[str, str], content_hash: str, message: str, file: str, row: int,
-                      at: str) -> int:
+                      at: str, landed: bool = True) -> int:
         cur = self.conn.execute(
             "INSERT INTO records (form, key, series, number, state, data, content_hash, message, file, "
-            "row_hint, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "row_hint, created_at, updated_at, landed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (form, key, series, number, state, json.dumps(data, ensure_ascii=False), content_hash, message,
-             file, row, at, at))
+             file, row, at, at, int(landed)))
         return int(cur.lastrowid or 0)
 
     def update_record(self, record_id: int, *, state: str, data: dict[str, str], content_hash: str,
@@ -153,6 +156,25 @@ class Store:
     def dirty_records(self, file: str) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT key FROM records WHERE file = ? AND sheet_dirty = 1",
                                                 (file,))}
+
+    def clear_dirty(self, file: str) -> None:
+        """The sheet was just decided: news from outside it is in the rows now."""
+        self.conn.execute("UPDATE records SET sheet_dirty = 0 WHERE file = ? AND sheet_dirty = 1", (file,))
+
+    def rebind_content(self, record: Record, content_hash: str) -> None:
+        """The same signed content under a new hash: open codes stay bound to it."""
+        self.conn.execute("UPDATE codes SET content_hash = ? WHERE record_id = ? AND content_hash = ?",
+                          (content_hash, record.id, record.content_hash))
+        self.conn.execute("UPDATE records SET content_hash = ? WHERE id = ?", (content_hash, record.id))
+        record.content_hash = content_hash
+
+    def reminders_due(self, utc_now: str) -> list[tuple[str, str]]:
+        """(key, form) of records whose next reminder is due; indexed, so an idle pass costs one lookup."""
+        return [(r[0], r[1]) for r in self.conn.execute(
+            "SELECT key, form FROM records WHERE remind_at != '' AND remind_at <= ? ORDER BY remind_at", (utc_now,))]
+
+    def set_remind_at(self, record_id: int, utc_at: str) -> None:
+        self.conn.execute("UPDATE records SET remind_at = ? WHERE id = ?", (utc_at, record_id))
 
     def dirty_files(self) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT DISTINCT file FROM records WHERE sheet_dirty = 1")}
@@ -259,4 +281,5 @@ def _record(row: sqlite3.Row) -> Record:
     return Record(id=row["id"], form=row["form"], key=row["key"], state=row["state"], data=json.loads(row["data"]),
                   content_hash=row["content_hash"], message=row["message"], file=row["file"],
                   row_hint=row["row_hint"], created_at=row["created_at"], updated_at=row["updated_at"],
-                  notice=row["notice"], route_version=row["route_version"], step_opened_at=row["step_opened_at"])
+                  notice=row["notice"], route_version=row["route_version"], step_opened_at=row["step_opened_at"],
+                  landed=bool(row["landed"]))

@@ -19,12 +19,14 @@ CREATE TABLE IF NOT EXISTS records (
     step_opened_at TEXT NOT NULL DEFAULT '',  -- when the step now awaited was opened (reminders count from it)
     remind_at     TEXT NOT NULL DEFAULT '',   -- UTC: when the next reminder for that step is due ('' = none)
     sheet_dirty   INTEGER NOT NULL DEFAULT 0, -- 1: rewrite the row's system cells on the next pass
+    landed        INTEGER NOT NULL DEFAULT 1, -- 0: numbered in a pass whose write has not yet put the key in the sheet
     UNIQUE (series, number)
 );
 CREATE INDEX IF NOT EXISTS records_form_state ON records (form, state);
 CREATE INDEX IF NOT EXISTS records_form_content ON records (form, content_hash);
 CREATE INDEX IF NOT EXISTS records_remind_at ON records (remind_at) WHERE remind_at != '';
 CREATE INDEX IF NOT EXISTS records_dirty ON records (file) WHERE sheet_dirty = 1;
+CREATE INDEX IF NOT EXISTS records_unlanded ON records (file) WHERE landed = 0;
 
 CREATE TABLE IF NOT EXISTS transitions (
     id          INTEGER PRIMARY KEY,
@@ -178,4 +180,18 @@ CREATE TABLE IF NOT EXISTS bill_payments (
     bill_id   INTEGER NOT NULL REFERENCES bills (id),
     amount    TEXT NOT NULL,
     paid_on   TEXT NOT NULL
+);
+
+-- What went wrong while deciding one row, running one kind's hook or one stage of a pass (issue 10): the fault
+-- rolled back that record alone; `sheetflow status` lists it until the row is decided cleanly again.
+CREATE TABLE IF NOT EXISTS faults (
+    id          INTEGER PRIMARY KEY,
+    file        TEXT NOT NULL,              -- workbook or Google tab label; '' for a pass-wide stage
+    form        TEXT NOT NULL DEFAULT '',
+    row         INTEGER NOT NULL DEFAULT 0, -- 0: not one row's
+    key         TEXT NOT NULL DEFAULT '',
+    stage       TEXT NOT NULL,              -- decide | write | prepare | after_sync | timers | finish | outputs | ...
+    error       TEXT NOT NULL,              -- exception class and text (the log has the traceback)
+    at          TEXT NOT NULL,
+    UNIQUE (file, stage, row, key)
 );

@@ -88,11 +88,7 @@ class Lifecycle:
 
     def _transition(self, record: Record, state: str, actor: str, reason: str) -> None:
         at = self.ws.clock.now().isoformat(timespec="seconds")
-        self.ws.store.add_transition(record.id, at=at, from_state=record.state or None, to_state=state, actor=actor,
-                                     reason=reason)
-        self.ws.store.conn.execute("UPDATE records SET state = ?, updated_at = ? WHERE id = ?",
-                                   (state, at, record.id))
-        record.state, record.updated_at = state, at
+        self.ws.store.transition(record, state, actor=actor, reason=reason, at=at)
 
 
 __all__ = ["AWAITING", "INVALID", "REJECTED", "Lifecycle"]

@@ -137,16 +137,13 @@ class Route:
 
     def _set_state(self, record: Record, state: str, actor: str, reason: str) -> None:
         at = self._now().isoformat(timespec="seconds")
-        self.store.add_transition(record.id, at=at, from_state=record.state or None, to_state=state, actor=actor,
-                                  reason=reason)
         opened = at if state.startswith(AWAITING) else ""
         remind = ""
         if opened:
             first = self._now() + dt.timedelta(hours=self.cfg.approvals.remind_after_hours)
             remind = first.astimezone(dt.UTC).isoformat(timespec="seconds")
-        self.store.conn.execute("UPDATE records SET state = ?, step_opened_at = ?, remind_at = ?, updated_at = ?, "
-                                "notice = '' WHERE id = ?", (state, opened, remind, at, record.id))
-        record.state, record.step_opened_at, record.updated_at, record.notice = state, opened, at, ""
+        self.store.transition(record, state, actor=actor, reason=reason, at=at, step_opened_at=opened,
+                              remind_at=remind, notice="")
 
     def start(self, record: Record, actor: str, reason: str) -> None:
         """(Re)start the route from its first step with a new version: earlier codes and stamps no longer count."""

@@ -1,23 +1,22 @@
-"""Which owed cell writes still apply to a sheet as it is now, and the numbers they need: backend-neutral.
+"""Which owed cell writes still apply to a sheet as it is now: backend-neutral, and writing only.
 
-A pending write names its row by key (or, before it has a key, by its exact
-content and occurrence), never by position; resolving it against the latest
-snapshot is what keeps an inserted or sorted row from getting another row's
-status. Both backends run this, then put the cells in place their own way.
+A pending write names its row by key (or, before the key stands in the sheet, by
+the row's exact content and occurrence), never by position; resolving it against
+the latest snapshot is what keeps an inserted or sorted row from getting another
+row's status. Both backends run this, then put the cells in place their own way.
+Every decision (numbers included) was taken and committed before: a write that
+fails or is refused changes nothing but the sheet.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .fingerprint import fingerprint
-from .forms.definition import FormDef
-from .kinds import kind_for
-from .sheets.base import SheetRow, Snapshot
-from .store.db import PendingWrite
-from .sync import cell_text, format_key, row_fingerprint, row_names
-from .workflow.lifecycle import Lifecycle
-from .workspace import Workspace
+from ..fingerprint import fingerprint
+from ..forms.definition import FormDef
+from ..sheets.base import SheetRow, Snapshot
+from ..store.db import PendingWrite, Store
+from .rows import cell_text, row_fingerprint, row_names
 
 
 @dataclass
@@ -63,7 +62,8 @@ def _resolve(pw: PendingWrite, by_key: dict[str, list[SheetRow]], by_fp: dict[st
 
 
 def resolve(form: FormDef, file: str, snap: Snapshot, pending: list[PendingWrite]) -> WritePlan:
-    """Match each owed write to the row it was decided for; a row that moved on makes the write stale."""
+    """Match each owed write to the row it was decided for, and lay out its cells; a row that moved on
+    makes the write stale (that row is decided afresh on the next pass)."""
     plan = WritePlan(form=form, file=file, snap=snap)
     by_key, by_fp, fp_of = _index(snap)
     snap.extra["fp_of"] = fp_of
@@ -74,30 +74,22 @@ def resolve(form: FormDef, file: str, snap: Snapshot, pending: list[PendingWrite
         else:
             plan.resolved.append((pw, row))
     plan.resolved.sort(key=lambda item: item[1].number)
-    return plan
-
-
-def assign(ws: Workspace, plan: WritePlan) -> None:
-    """Number new records and lay out the cells. Call inside the store transaction that commits after the write."""
-    now = ws.clock.now()
-    stamp = now.isoformat(timespec="seconds")
-    snap = plan.snap
     for pw, row in plan.resolved:
         values = dict(pw.cells)
         if pw.new_record:
-            key = _number(ws, plan.form, plan.file, row, pw, stamp, now.year)
-            values["key"] = key
-            plan.numbered.append((row.number, key))
+            plan.numbered.append((row.number, str(pw.new_record.get("key", ""))))
         for role, value in values.items():
             col = snap.columns.get(role)
             if col is not None:
                 plan.cells[(row.number, col)] = value or None
         plan.new_values.append((row, values))
+    return plan
 
 
-def landed(ws: Workspace, plan: WritePlan) -> None:
-    """The cells are in the sheet: forget the owed writes and remember the rows as they now read."""
-    store, snap = ws.store, plan.snap
+def landed(store: Store, plan: WritePlan) -> None:
+    """The cells are in the sheet: forget the owed writes, remember the rows as they now read, and let the
+    mails of records whose number now stands in the sheet go."""
+    snap = plan.snap
     fp_of: dict[int, str] = snap.extra["fp_of"]  # type: ignore[assignment]
     store.drop_pending([pw.id for pw, _ in plan.resolved])
     for row, values in plan.new_values:
@@ -105,25 +97,4 @@ def landed(ws: Workspace, plan: WritePlan) -> None:
         after.update({role: v for role, v in values.items() if role in snap.columns})
         store.refresh_view_row(plan.file, fp_of[row.number], row_fingerprint(snap, SheetRow(row.number, after)),
                                values.get("key") or cell_text(row.values.get("key")))
-
-
-def _number(ws: Workspace, form: FormDef, file: str, row: SheetRow, pw: PendingWrite, at: str, year: int) -> str:
-    store = ws.store
-    nr = pw.new_record or {}
-    special = kind_for(ws, form).key_for(nr["data"])   # an amendment: PO-2026-0001-1
-    if special is not None:
-        key, series, number = special
-    else:
-        series = f"{form.prefix}-{year}"
-        number = store.next_number(series)
-        key = format_key(form, series, number)
-    store.take_number(series, number)
-    store.insert_record(form=form.id, key=key, series=series, number=number, state="", data=nr["data"],
-                        content_hash=nr["content_hash"], message="", file=file, row=row.number, at=at)
-    reason = ws.t("transition.submitted")
-    if nr.get("note"):
-        reason += " (" + nr["note"] + ")"
-    record = store.record(key)
-    assert record is not None
-    Lifecycle(ws, form).on_new(record, nr.get("actor", "sheet"), reason)  # opens the route: codes and mails
-    return key
+    store.mark_landed(key for _, key in plan.numbered if key)

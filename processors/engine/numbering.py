@@ -1,0 +1,64 @@
+"""A valid new row gets its number in the decide stage, from a gap-free series, exactly once.
+
+The number is taken in the same transaction that records the decision, so what
+the row was checked against (R6's quantity still open) is what it is numbered
+with. Until the number stands in the sheet the record is `unlanded` and its
+mails are held, so nobody is asked to sign a row that does not show its number.
+If the row changed before the write could put the number in, the write is
+dropped and the next new row of that workbook takes the number over: the series
+stays gap-free and no number is issued twice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..store.db import Record
+from .rows import format_key
+
+if TYPE_CHECKING:
+    from .decide import Decider
+
+
+def restore_cleared(d: Decider, chash: str) -> Record | None:
+    """A numbered row whose number someone cleared: the same content, in the same file, not in the sheet."""
+    for record in d.store.records_by_content(d.form.id, chash):
+        if record.landed and record.key not in d.keys_in_sheet and record.file == d.file:
+            return record
+    return None
+
+
+def adopt_orphan(d: Decider, data: dict[str, str], chash: str, row: int, actor: str) -> Record | None:
+    """A number taken for a row that changed before it could be written: this new row takes it over."""
+    if d.kind.key_for(data) is not None:   # a number of its own kind (a unit number, an amendment's)
+        return None
+    for key in d.store.orphans(d.form.id, d.file):
+        record = d.store.record(key)
+        if record is None or key in d.keys_in_sheet:
+            continue
+        d.store.drop_held_mail(key)
+        d.store.save_record(record, at=d.now, data=data, content_hash=chash, message="", row_hint=row)
+        d.life.on_new(record, actor, d.ws.t("transition.submitted"))   # a fresh route version: new codes
+        d.store.hold_mail(key)
+        return record
+    return None
+
+
+def new_record(d: Decider, data: dict[str, str], chash: str, row: int, actor: str, note: str) -> Record:
+    store, form = d.store, d.form
+    special = d.kind.key_for(data)   # an amendment: PO-2026-0001-1; a unit: its unit number
+    if special is not None:
+        key, series, number = special
+    else:
+        series = f"{form.prefix}-{d.ws.clock.now().year}"
+        number = store.next_number(series)
+        key = format_key(form, series, number)
+    store.take_number(series, number)
+    store.insert_record(form=form.id, key=key, series=series, number=number, state="", data=data,
+                        content_hash=chash, message="", file=d.file, row=row, at=d.now, landed=False)
+    record = store.record(key)
+    assert record is not None
+    reason = d.ws.t("transition.submitted") + (f" ({note})" if note else "")
+    d.life.on_new(record, actor, reason)   # opens the route: codes and mails, held until the number lands
+    store.hold_mail(key)
+    return record
