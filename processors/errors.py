@@ -92,6 +92,12 @@ class WorkbookChangedError(WorkbookError):
     transient = True
 
 
+class BookFaultError(WorkbookError):
+    """Something of ours failed on a whole workbook (not one row of it): recorded, the others went on."""
+
+    code = "book_fault"
+
+
 class GoogleCredentialsError(ConfigError):
     """The service-account key is not named in the environment, missing, inside the workspace, or not a key."""
 

@@ -21,8 +21,8 @@ from .engine.books.google import GoogleSheetBook
 from .engine.books.local import LocalBook
 from .engine.decide import sync_sheet
 from .engine.report import FileReport, PassReport
-from .errors import WorkbookChangedError, WorkbookError, WorkbookLockedError
-from .guard import guarded, isolated
+from .errors import BookFaultError, WorkbookChangedError, WorkbookError, WorkbookLockedError
+from .guard import describe, guarded, isolated, record_fault
 from .kinds import Kind, kind_for
 from .mail.sender import DeliveryReport, deliver_due
 from .sheets.google.book import GoogleBook
@@ -114,6 +114,13 @@ def run_book(ws: Workspace, book: Book, kinds: dict[str, Kind], *, final: bool, 
     except WorkbookError as exc:
         book.problem(exc, final=final)
         return reports
+    except Exception as exc:  # a bug of ours on this book: the other books, the timers and the mail go on
+        record_fault(ws, exc, stage="book", file=book.tabs[0].label)
+        book.problem(BookFaultError(book.tabs[0].label, describe(exc)), final=True)
+        return reports
+    if ws.store.has_faults():
+        with ws.store.transaction():
+            ws.store.clear_stage_fault(book.tabs[0].label, "book")
     for tab in book.tabs:
         if tab.report.problem is None:
             log_file(ws, tab.report, tab.label)

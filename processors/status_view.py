@@ -98,8 +98,35 @@ def render_status(ws: Workspace, limit: int = 50) -> str:
     else:
         out.append(t("cli.status_none"))
     out.append("")
+    out.extend(faults_section(ws, limit))
+    out.extend(unlanded_section(ws, limit))
     out.extend(outbox_section(ws, limit))
     return "\n".join(out)
+
+
+def faults_section(ws: Workspace, limit: int) -> list[str]:
+    """What failed and was rolled back alone: the row (or hook) it happened in, when, and what it was."""
+    t = ws.t
+    found = ws.store.faults()
+    if not found:
+        return []
+    rows = [[f["file"] or "-", t("engine.status_fault_row", row=f["row"]) if f["row"] else f["key"] or "-",
+             f["stage"], display_time(f["at"]), clip(f["error"], 80)] for f in found[-limit:]]
+    return [f"== {t('engine.status_faults')} ==",
+            table([t("cli.col_file"), t("cli.col_key"), t("cli.col_state"), t("cli.col_updated"),
+                   t("cli.col_message")], rows), ""]
+
+
+def unlanded_section(ws: Workspace, limit: int) -> list[str]:
+    """Numbers taken whose row does not show them yet: waiting for a closed file, or for a new row to take them."""
+    t, store = ws.t, ws.store
+    found = store.unlanded()
+    if not found:
+        return []
+    rows = [[r["key"], f"{r['file']} #{r['row_hint'] or '?'}",
+             t("engine.status_orphan") if r["orphan"] else t("engine.status_unlanded")] for r in found[:limit]]
+    return [f"== {t('engine.status_unlanded')} ==",
+            table([t("cli.col_key"), t("cli.col_file"), t("cli.col_reason")], rows), ""]
 
 
 def outbox_section(ws: Workspace, limit: int = 50) -> list[str]:

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from conftest import BOOK, Book, good_row, request_report, run_cli
 
+from processors.engine.books.local import flush_now, tmp_path_for
 from processors.faults import CRASH_EXIT_CODE
 from processors.passes import run_pass
 from processors.status_view import render_status
 from processors.workspace import Workspace
-from processors.engine.books.local import flush_now, tmp_path_for
 
 
 def digest(path: Path) -> str:

@@ -30,7 +30,8 @@ class Diff:
     moved: list[tuple[int, int]] = field(default_factory=list)   # (row_view rowid, row number now)
     hints: list[tuple[str, int]] = field(default_factory=list)   # (record key, row number now)
     keys: dict[str, list[int]] = field(default_factory=dict)     # key cell -> row indexes
-    clashes: dict[int, list[int]] = field(default_factory=dict)  # row index -> the rows sharing a unique value
+    #: row index -> (field, value, the other rows' indexes) for each unique value it shares
+    clashes: dict[int, list[tuple[str, str, list[int]]]] = field(default_factory=dict)
     clash_values: list[str] = field(default_factory=list)
     landed: set[str] = field(default_factory=set)           # numbered records whose key now stands in the sheet
     occurrence: list[int] = field(default_factory=list)     # the n-th row with this exact content
@@ -95,8 +96,9 @@ def _shared(store: Store, form: FormDef, diff: Diff) -> None:
     for tag, idx in values.items():
         if len(idx) > 1:
             diff.clash_values.append(tag)
+            name, _, value = tag.partition("=")
             for i in idx:
-                diff.clashes[i] = [j for j in idx if j != i]
+                diff.clashes.setdefault(i, []).append((name, value, [j for j in idx if j != i]))
             groups.append(idx)
     before = json.loads(store.meta(clash_meta(diff.file)) or "[]")
     groups += [values.get(tag, []) for tag in before if tag not in diff.clash_values]

@@ -4,8 +4,8 @@ The number is taken in the same transaction that records the decision, so what
 the row was checked against (R6's quantity still open) is what it is numbered
 with. Until the number stands in the sheet the record is `unlanded` and its
 mails are held, so nobody is asked to sign a row that does not show its number.
-If the row changed before the write could put the number in, the write is
-dropped and the next new row of that workbook takes the number over: the series
+If the row changed (or went) before the write could put the number in, the
+next new row of that workbook takes the number over: the series
 stays gap-free and no number is issued twice.
 """
 
@@ -32,10 +32,12 @@ def adopt_orphan(d: Decider, data: dict[str, str], chash: str, row: int, actor: 
     """A number taken for a row that changed before it could be written: this new row takes it over."""
     if d.kind.key_for(data) is not None:   # a number of its own kind (a unit number, an amendment's)
         return None
-    for key in d.store.orphans(d.form.id, d.file):
+    live = {f"fp:{fp}:{occ}" for fp, occ in zip(d.diff.fps, d.diff.occurrence, strict=True)}
+    for key, target in d.store.unlanded_in(d.form.id, d.file):
         record = d.store.record(key)
-        if record is None or key in d.keys_in_sheet:
-            continue
+        if record is None or key in d.keys_in_sheet or target in live:
+            continue   # its own row is still there, waiting to be written
+        d.store.drop_pending_for_new(d.file, key)
         d.store.drop_held_mail(key)
         d.store.save_record(record, at=d.now, data=data, content_hash=chash, message="", row_hint=row)
         d.life.on_new(record, actor, d.ws.t("transition.submitted"))   # a fresh route version: new codes

@@ -53,8 +53,9 @@ def _resolve(pw: PendingWrite, by_key: dict[str, list[SheetRow]], by_fp: dict[st
              fp_of: dict[int, str]) -> SheetRow | None:
     kind, _, rest = pw.target.partition(":")
     if kind == "key":
-        rows = by_key.get(rest, [])
-        return rows[0] if len(rows) == 1 and fp_of[rows[0].number] == pw.expected.get("fp") else None
+        # the row with this key that still reads as decided (a copy of it may stand elsewhere, about to be renumbered)
+        matches = [r for r in by_key.get(rest, []) if fp_of[r.number] == pw.expected.get("fp")]
+        return matches[0] if len(matches) == 1 else None
     fp, _, occ = rest.rpartition(":")
     rows = by_fp.get(fp, [])
     n = int(occ or 0)

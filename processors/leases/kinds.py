@@ -41,6 +41,11 @@ class UnitKind(Kind):
     def key_for(self, data: dict[str, str]) -> tuple[str, str, int] | None:
         return data["unit_no"], "UNIT", self.store.next_number("UNIT")
 
+    def settled(self, record: Record) -> str | None:
+        """A unit a lease holds: its area and category are what the lease was signed on."""
+        held = [r.key for r in T.leases_of_unit(self.store, record.key) if r.state in T.HOLDING and r.key]
+        return self.t("engine.unit_held", leases="、".join(held)) if held else None
+
     def outputs(self) -> None:
         if self.ws.generate_outputs:
             refresh_outputs(self.ws)         # the rent roll and the report: once a pass, after every sheet

@@ -5,5 +5,6 @@ from __future__ import annotations
 from .lines import LineKind
 from .order import OrderKind
 from .plan import PlanKind
+from .request import RequestKind
 
-__all__ = ["LineKind", "OrderKind", "PlanKind"]
+__all__ = ["LineKind", "OrderKind", "PlanKind", "RequestKind"]

@@ -55,8 +55,8 @@ class PassStateMixin:
         return self.conn.execute("SELECT 1 FROM faults LIMIT 1").fetchone() is not None
 
     def fault_files(self) -> set[str]:
-        """Workbooks with a row whose decision failed: read again each pass until it goes through."""
-        return {r[0] for r in self.conn.execute("SELECT DISTINCT file FROM faults WHERE stage = 'decide'")}
+        """Workbooks where something failed (a row, a hook, the book): read again each pass until it goes through."""
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT file FROM faults WHERE file != ''")}
 
     def faults(self) -> list[sqlite3.Row]:
         return list(self.conn.execute("SELECT * FROM faults ORDER BY at, id"))
@@ -80,13 +80,20 @@ class PassStateMixin:
         """The record's content changed before its number reached the sheet: what was held is out of date."""
         self.conn.execute("DELETE FROM outbox WHERE record_key = ? AND state = 'held'", (key,))
 
-    def orphans(self, form: str, file: str) -> list[str]:
-        """Numbered records of this file whose number never reached the sheet and that no write waits for
-        (the row changed before the write): the next new row of the file takes the number over."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT key FROM records r WHERE form = ? AND file = ? AND landed = 0 AND NOT EXISTS ("
-            "SELECT 1 FROM pending_writes p WHERE p.file = r.file AND json_extract(p.new_record, '$.key') = r.key) "
-            "ORDER BY series, number", (form, file))]
+    def unlanded_in(self, form: str, file: str) -> list[tuple[str, str | None]]:
+        """(key, target of the write that waits to put it in the sheet, or None) of this file's records whose
+        number is not in the sheet yet, oldest number first."""
+        return [(r[0], r[1]) for r in self.conn.execute(
+            "SELECT r.key, (SELECT p.target FROM pending_writes p WHERE p.file = r.file AND "
+            "json_extract(p.new_record, '$.key') = r.key) FROM records r WHERE r.form = ? AND r.file = ? "
+            "AND r.landed = 0 ORDER BY r.series, r.number", (form, file))]
+
+    def unlanded(self) -> list[sqlite3.Row]:
+        """Every record whose number is not yet in its sheet, and whether a write still waits to put it there."""
+        return list(self.conn.execute(
+            "SELECT key, file, row_hint, NOT EXISTS (SELECT 1 FROM pending_writes p WHERE p.file = r.file AND "
+            "json_extract(p.new_record, '$.key') = r.key) AS orphan FROM records r WHERE landed = 0 "
+            "ORDER BY series, number"))
 
     def drop_pending_for_new(self, file: str, key: str) -> None:
         self.conn.execute("DELETE FROM pending_writes WHERE file = ? AND json_extract(new_record, '$.key') = ?",

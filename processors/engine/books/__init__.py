@@ -45,5 +45,5 @@ class Book(Protocol):
         """Put every owed cell in place (resolved against the book as it is now), fill the tabs' reports,
         and record how the book was left; raises WorkbookChangedError when it moved under us."""
 
-    def problem(self, exc: WorkbookError, *, final: bool) -> None:
-        """Record that the book (or a tab of it) could not be used this pass."""
+    def problem(self, exc: WorkbookError, *, final: bool, form_id: str | None = None) -> None:
+        """Record that the book (or one tab of it, `form_id`) could not be used this pass."""

@@ -106,7 +106,7 @@ class LocalBook:
             rep.written = len(result.written)
         return written
 
-    def problem(self, exc: WorkbookError, *, final: bool) -> None:
+    def problem(self, exc: WorkbookError, *, final: bool, form_id: str | None = None) -> None:
         rep = self.report
         rep.problem = exc
         message = self.ws.t(f"file.{exc.code}", **{"detail": exc.detail, **exc.params})
