@@ -138,8 +138,9 @@ def _read_decide_write(ws: Workspace, book: Book, kinds: dict[str, Kind], *, fin
             continue
         tab.report.took(sync_sheet(ws, tab.form, kinds[tab.form.id], snap, tab.label))
         with isolated(ws, "after_sync", file=tab.label, form=tab.form.id):
-            faults.point("after_sync", file=tab.label, kind=tab.form.id)
+            faults.point("kind_after_sync", file=tab.label, kind=tab.form.id)
             kinds[tab.form.id].after_sync(True)
+    faults.point("after_sync")   # every tab decided, nothing written yet: where the race tests act as a person
     try:
         book.write(read.snaps)
     except WorkbookLockedError:  # opened in an editor between our check and our rename: the writes wait

@@ -25,6 +25,8 @@ import openpyxl
 
 from .clock import Clock
 from .forms.definition import FormDef
+from .leases.ledger import bills_of
+from .passes import run_pass
 from .resources import bundled_dir
 from .sheets.generate import resolve_sample_value
 from .workspace import Workspace
@@ -54,8 +56,6 @@ class Story:
         return self.ws
 
     def run(self, days_ago: int, hour: int) -> None:
-        from .passes import run_pass
-
         run_pass(self.at(days_ago, hour))
 
     def close(self) -> None:
@@ -227,8 +227,6 @@ class Story:
 
     def _payments_and_sales(self, leases: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]) -> None:
         """Finance pays up every lease but the overdue one's last bills; tenants report their last months' sales."""
-        from .leases.ledger import bills_of
-
         assert self.ws is not None
         payments, sales = [], []
         first_of_month = self.today.replace(day=1)

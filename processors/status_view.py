@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from .engine.rows import display_time
+from .mail.sender import outbox_summary
 from .workflow.lifecycle import Lifecycle
 from .workspace import Workspace
 
@@ -131,8 +132,6 @@ def unlanded_section(ws: Workspace, limit: int) -> list[str]:
 
 def outbox_section(ws: Workspace, limit: int = 50) -> list[str]:
     """Mail counts per state, then every mail a person may need to look at: to check, failed, retrying."""
-    from .mail.sender import outbox_summary
-
     t = ws.t
     out = [f"== {t('mail.status_title')} =="]
     summary = outbox_summary(ws.store, limit)

@@ -73,7 +73,7 @@ def test_five_forms_twenty_changed_rows_cost_one_read_and_one_write(tmp_path: Pa
     used = budget(fake_google, mark)
     assert (used["batchGet"], used["batchUpdate"]) == (1, 1)
     assert (used["read"], used["write"]) == (1, 1)
-    assert used["drive"] == 2                       # the change check, and the check just before the write
+    assert used["drive"] == 3       # the change check, the check just before the write, the check just after it
     assert report.quota is not None and (report.quota.sheets_read, report.quota.sheets_write) == (1, 1)
     for s, prefix in zip(sheets, ["PR", "R2", "R3", "R4", "R5"], strict=True):
         assert [s.cell(r, "key") for r in range(2, 6)] == [f"{prefix}-2026-{i:04d}" for i in range(1, 5)]
@@ -115,7 +115,7 @@ def test_edit_between_read_and_write_costs_one_fresh_read(gsheet: GoogleSheet, f
     with faults.hooked("after_sync", lambda: gsheet.sort_rows("item", reverse=True)):
         gsheet.run()
     used = budget(fake_google, mark)
-    assert (used["batchGet"], used["batchUpdate"], used["drive"]) == (2, 1, 3)
+    assert (used["batchGet"], used["batchUpdate"], used["drive"]) == (2, 1, 4)
 
 
 # -- quota: pacing and backoff -------------------------------------------------------------------
@@ -146,15 +146,34 @@ def test_google_down_through_every_retry_is_reported_and_nothing_is_lost(gsheet:
     assert gsheet.cell(3, "key") == "PR-2026-0002"  # numbered once Google answers; no number burnt
 
 
-def test_a_write_that_fails_gives_its_number_back(gsheet: GoogleSheet, fake_google: FakeGoogle) -> None:
+def test_a_write_that_fails_is_owed_and_nobody_is_mailed_until_the_number_is_in_the_sheet(
+        gsheet: GoogleSheet, fake_google: FakeGoogle) -> None:
     from processors import faults
 
     gsheet.put_rows([good_row()])
     with faults.hooked("after_sync", lambda: fake_google.fail_next(500, times=8)):
         gsheet.run()                                # the gate and the write fail through every retry
-    assert gsheet.ws.store.record("PR-2026-0001") is None
+    record = gsheet.ws.store.record("PR-2026-0001")
+    assert record is not None and not record.landed  # decided (and checked) now; its number waits for the sheet
+    states = {r[0] for r in gsheet.ws.store.conn.execute("SELECT state FROM outbox")}
+    assert states == {"held"}
     gsheet.run()
     assert gsheet.cell(2, "key") == "PR-2026-0001"
+    assert {r[0] for r in gsheet.ws.store.conn.execute("SELECT state FROM outbox")} == {"sent"}
+
+
+def test_an_edit_made_while_our_write_is_under_way_is_read_next_pass(gsheet: GoogleSheet,
+                                                                     fake_google: FakeGoogle) -> None:
+    """The bug of the old 'our own write' shortcut: Drive then names us as the last modifier of both changes."""
+    from processors import faults
+
+    gsheet.put_rows([good_row(), good_row(item="龙骨")])
+    with faults.hooked("book_writing", lambda **_: gsheet.set(3, "quantity", 0)):
+        gsheet.run()
+    mark = fake_google.mark()
+    gsheet.run()
+    assert budget(fake_google, mark)["batchGet"] == 1      # not taken for our own write: read again
+    assert gsheet.cell(3, "status") == "无效"
 
 
 def test_backoff_grows_exponentially_with_jitter_and_honours_retry_after() -> None:
@@ -187,7 +206,7 @@ def test_pass_reports_the_quota_it_used(gsheet: GoogleSheet, caplog: pytest.LogC
     with caplog.at_level("INFO", logger="sheetflow"):
         gsheet.run()
     line = next(r.getMessage() for r in caplog.records if "Google 配额" in r.getMessage())
-    assert re.search(r"Sheets 读 1 次、写 1 次，Drive 2 次，重试 0 次；最近一分钟 \d+/60", line)
+    assert re.search(r"Sheets 读 1 次、写 1 次，Drive 3 次，重试 0 次；最近一分钟 \d+/60", line)
 
 
 # -- problems with a spreadsheet -----------------------------------------------------------------

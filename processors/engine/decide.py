@@ -54,7 +54,7 @@ class Decider(KeyedRows):
         self.snap, self.file, self.store = diff.snap, diff.file, ws.store
         self.now = ws.clock.now().isoformat(timespec="seconds")
         self.result = SyncResult(rows=len(diff.snap.rows), changed=len(diff.changed))
-        self.life = Lifecycle(ws, form)
+        self.life = Lifecycle(ws, form, kind)
         self.view: list[tuple[str, int, str, str, str]] = []
         self.keys_in_sheet = set(diff.keys)
         self.plan = RowPlan()
@@ -71,7 +71,8 @@ class Decider(KeyedRows):
             store.set_row_hints(diff.hints)
             if diff.landed:
                 store.mark_landed(diff.landed)
-            store.clear_dirty(self.file)
+            if diff.dirty:
+                store.clear_dirty(diff.dirty)
             store.set_meta(clash_meta(self.file), _json(diff.clash_values))
             store.set_meta(f"hash_scheme:{self.file}", HASH_SCHEME)
         return self.result

@@ -35,11 +35,12 @@ class Diff:
     clash_values: list[str] = field(default_factory=list)
     landed: set[str] = field(default_factory=set)           # numbered records whose key now stands in the sheet
     occurrence: list[int] = field(default_factory=list)     # the n-th row with this exact content
+    dirty: set[str] = field(default_factory=set)            # records flagged for a rewrite when the pass began
     matched: dict[int, int] = field(default_factory=dict)   # row index -> its row_view rowid (unchanged rows)
 
     @property
     def idle(self) -> bool:
-        return not (self.changed or self.gone or self.moved or self.landed)
+        return not (self.changed or self.gone or self.moved or self.landed or self.dirty)
 
 
 def clash_meta(file: str) -> str:
@@ -50,11 +51,11 @@ def diff_snapshot(store: Store, form: FormDef, snap: Snapshot, file: str) -> Dif
     names = row_names(snap)
     fps = [fingerprint(r.values, names) for r in snap.rows]
     snap.extra["fps"] = fps
-    diff = Diff(snap=snap, file=file, fps=fps)
+    dirty = store.dirty_records(file)  # news from outside the sheet (a bounced mail, an order issued)
+    diff = Diff(snap=snap, file=file, fps=fps, dirty=dirty)
     by_fp: dict[str, list[tuple[int, int, str, str]]] = {}
     for rowid, fp, number, key, state in store.row_view(file):
         by_fp.setdefault(fp, []).append((rowid, number, key, state))
-    dirty = store.dirty_records(file)  # news from outside the sheet (a bounced mail, an order issued)
     seen: Counter[str] = Counter()
     for i, fp in enumerate(fps):
         row = snap.rows[i]

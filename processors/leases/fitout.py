@@ -9,6 +9,7 @@ from ..forms.validate import RowResult
 from ..kinds import Kind, register
 from ..orders.effects import address, send
 from ..store.db import Record
+from ..workflow.route import Route
 from . import terms as T
 
 OPEN_LEASE = ("approved", "awaiting_signature", "active")
@@ -42,8 +43,6 @@ class FitoutKind(Kind):
     def guidance(self, record: Record) -> str | None:
         start = T.day(record.data.get("start"))
         if record.state.startswith("awaiting:") and start and self.ws.clock.today() >= start:
-            from ..workflow.route import Route
-
             return (self.t("leases.g_fitout_late", start=start.isoformat()) + " "
                     + Route(self.ws, self.form).guidance(record.state, record.data, self.ws.clock.today()))
         return None

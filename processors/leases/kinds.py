@@ -18,8 +18,9 @@ from ..money import capitals, format_figures
 from ..orders.effects import address, issue_document, people, save_data, send, set_state
 from ..orders.model import digest
 from ..store.db import Record
+from ..workflow.route import Route
 from . import terms as T
-from .ledger import bills_of, void_after, write_bills
+from .ledger import apply_payment, bills_of, void_after, write_bills
 from .report import refresh_outputs
 from .schedule import Bill, LeaseError, regenerate_after_change, schedule, terminate
 
@@ -139,8 +140,6 @@ class LeaseKind(Kind):
         self._unit_state(d.get("unit", ""), "reserved")
 
     def _signers(self, record: Record) -> list[dict[str, str]]:
-        from ..workflow.route import Route
-
         rows = {r["step"]: r for r in Route(self.ws, self.form).signoffs(record)}
         out = []
         for step in self.form.route:
@@ -205,8 +204,6 @@ class LeaseKind(Kind):
         head = t("leases.lease_head", unit=d.get("unit", ""), area=d.get("area", ""), start=d.get("start", ""),
                  end=d.get("end", ""))
         if state.startswith("awaiting:"):
-            from ..workflow.route import Route
-
             return head + " " + Route(self.ws, self.form).guidance(state, d, self.ws.clock.today())
         if state == "awaiting_signature":
             return head + " " + t("leases.g_awaiting_signature", tenant=d.get("tenant", ""))
@@ -290,8 +287,6 @@ class PaymentKind(Kind):
 
     def finish(self) -> None:
         """Once a pass, whatever was read: a payment numbered in this pass's write (Google) is applied here."""
-        from .ledger import apply_payment
-
         with self.store.transaction():
             for payment in self.store.records(self.form.id):
                 if payment.state != "received":

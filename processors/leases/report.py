@@ -20,6 +20,7 @@ from ..workspace import Workspace
 from . import terms as T
 from .collection import aging_bucket
 from .ledger import bills_of, overdue_days
+from .rent_roll import write_rent_roll
 
 BUCKETS = ("0–30", "31–60", "61–90", "90+")
 LEASED = ("active",)
@@ -146,7 +147,5 @@ def _write_xlsx(path: Path, data: dict[str, Any]) -> None:
 
 def refresh_outputs(ws: Workspace) -> None:
     """The rent roll and the report, each rewritten only if what it shows changed."""
-    from .rent_roll import write_rent_roll
-
     write_rent_roll(ws)
     write_report(ws)

@@ -19,10 +19,6 @@ BILLED = ("active", "terminated", "expired", "cleared")
 
 @register("tenant_sales")
 class SalesKind(Kind):
-    def __init__(self, *args: object) -> None:
-        super().__init__(*args)  # type: ignore[arg-type]
-        self.seen: dict[tuple[str, str], int] = {}     # (lease, month) -> row, for rows not yet numbered
-
     def check(self, result: RowResult, key: str, row: int) -> str:
         own = self.store.record(key) if key else None
         if own is not None and own.form == self.form.id and own.state == "settled":
@@ -43,15 +39,12 @@ class SalesKind(Kind):
             start, end = T.day(lease.data.get("start")), T.ends_on(lease)
             if start and end and not (start.replace(day=1) <= month <= end):
                 result.problems.append(Problem("month", "leases.month_outside", {"start": start, "end": end}))
+            # rows decided earlier in this pass are numbered records already: the first row of a month wins
             for other in self.store.records(self.form.id):
                 if (other.key != key and other.data.get("lease") == number
                         and other.data.get("month", "")[:7] == month.isoformat()[:7] and other.state != "invalid"):
                     result.problems.append(Problem("month", "leases.month_twice", {"other": other.key}))
                     break
-            else:
-                first = self.seen.setdefault((number, month.isoformat()), row)
-                if first != row and not key:
-                    result.problems.append(Problem("month", "leases.month_twice", {"other": f"#{first}"}))
         return ""
 
     def immutable(self, record: Record) -> bool:

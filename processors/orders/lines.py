@@ -13,6 +13,7 @@ from ..forms.fields import Problem
 from ..forms.validate import RowResult
 from ..kinds import Kind, register
 from ..store.db import Record
+from ..workspace import Workspace
 from . import model
 from .effects import address, send, set_state
 from .order_state import refresh_order
@@ -117,10 +118,7 @@ class LineKind(Kind):
         return None
 
 
-def _order_of(ws: object, line: Record) -> Record | None:
-    from ..workspace import Workspace
-
-    assert isinstance(ws, Workspace)
+def _order_of(ws: Workspace, line: Record) -> Record | None:
     ref = line.data.get("order", "").strip()
     found = ws.store.record(ref)
     if found is not None and found.form == model.ORDER:

@@ -18,6 +18,7 @@ from ..forms.validate import RowResult
 from ..kinds import Kind, register
 from ..money import capitals, line_total, round_fen
 from ..store.db import Record
+from ..workflow.route import Route
 from . import model
 from .effects import issue_document, send
 
@@ -77,8 +78,6 @@ class PlanKind(Kind):
         return None if not record.state.startswith("awaiting:") else head + " " + self._route_hint(record)
 
     def _route_hint(self, record: Record) -> str:
-        from ..workflow.route import Route
-
         return Route(self.ws, self.form).guidance(record.state, record.data, self.ws.clock.today())
 
     def immutable(self, record: Record) -> bool:
@@ -110,6 +109,4 @@ class PlanKind(Kind):
              total=record.data.get("total", "0"), words=capitals(model.decimal(record.data.get("total"))))
 
     def _stamp(self, record: Record) -> str:
-        from ..workflow.route import Route
-
         return " ".join(Route(self.ws, self.form).stamps(record).values())

@@ -157,9 +157,10 @@ class Store(PassStateMixin, TransitionsMixin):
         return {r[0] for r in self.conn.execute("SELECT key FROM records WHERE file = ? AND sheet_dirty = 1",
                                                 (file,))}
 
-    def clear_dirty(self, file: str) -> None:
-        """The sheet was just decided: news from outside it is in the rows now."""
-        self.conn.execute("UPDATE records SET sheet_dirty = 0 WHERE file = ? AND sheet_dirty = 1", (file,))
+    def clear_dirty(self, keys: set[str]) -> None:
+        """The rows of these records were just decided with the news they were flagged for (news that came
+        while deciding them, from a later record's hook, stays flagged for the next round)."""
+        self.conn.executemany("UPDATE records SET sheet_dirty = 0 WHERE key = ?", [(k,) for k in keys])
 
     def rebind_content(self, record: Record, content_hash: str) -> None:
         """The same signed content under a new hash: open codes stay bound to it."""

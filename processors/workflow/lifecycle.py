@@ -10,15 +10,16 @@ from __future__ import annotations
 from ..forms.definition import FormDef
 from ..store.db import Record
 from ..workspace import Workspace
-from .route import AWAITING, REJECTED, CellReview, Route
+from .route import AWAITING, REJECTED, CellReview, Route, RouteEvents
 
 INVALID = "invalid"
 
 
 class Lifecycle:
-    def __init__(self, ws: Workspace, form: FormDef) -> None:
+    def __init__(self, ws: Workspace, form: FormDef, events: RouteEvents | None = None) -> None:
+        """`events`: the form's kind, told when the route ends (None where nothing can end: labels, guidance)."""
         self.ws, self.form, self.t = ws, form, ws.t
-        self.route = Route(ws, form) if form.route else None
+        self.route = Route(ws, form, events) if form.route else None
 
     def sign_columns(self) -> list[str]:
         return [s.column for s in self.form.route]

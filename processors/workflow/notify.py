@@ -6,6 +6,7 @@ a second copy, and each new event (a new version, a new reminder period) does.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..config import Person
@@ -36,8 +37,6 @@ def summary(ws: Workspace, form: FormDef, record: Record) -> list[tuple[str, str
 
 
 def _lines(record: Record) -> list[dict[str, str]]:
-    import json
-
     try:
         lines = json.loads(record.data.get("lines") or "[]")
     except ValueError:

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 from ..config import Person
 from ..forms.definition import FormDef
@@ -41,9 +42,17 @@ def awaited(state: str) -> str | None:
     return state[len(AWAITING):] if state.startswith(AWAITING) else None
 
 
+class RouteEvents(Protocol):
+    """Who hears that a route ended: the form's kind (an order issued, a tenant told)."""
+
+    def on_approved(self, record: Record) -> None: ...
+
+    def on_rejected(self, record: Record, by: str, reason: str) -> None: ...
+
+
 class Route:
-    def __init__(self, ws: Workspace, form: FormDef) -> None:
-        self.ws, self.form = ws, form
+    def __init__(self, ws: Workspace, form: FormDef, events: RouteEvents | None = None) -> None:
+        self.ws, self.form, self.events = ws, form, events
         self.cfg, self.store, self.t = ws.cfg, ws.store, ws.t
 
     # -- reading the route ---------------------------------------------------------------
@@ -224,9 +233,8 @@ class Route:
                   applicant_name=applicant.name, record_key=record.key, summary=summary(self.ws, self.form, record),
                   stamps=list(self.stamps(record).values()), form_title=self.t.pick(self.form.title),
                   next_step=self.guidance(record.state, record.data, self._now().date()))
-        from ..kinds import kind_for
-
-        kind_for(self.ws, self.form).on_approved(record)   # an order issued, a plan released
+        if self.events is not None:
+            self.events.on_approved(record)   # an order issued, a plan released
 
     # -- a sign-off cell changed -------------------------------------------------------------
     def review(self, record: Record, cells: dict[str, str]) -> CellReview:
@@ -324,9 +332,8 @@ class Route:
                       reason=entry.reason, form_title=self.t.pick(self.form.title),
                       sign_column=self.t.pick(self.form.field(step.column).label),
                       file=record.file.rpartition("/")[2], row=record.row_hint or 0)
-            from ..kinds import kind_for
-
-            kind_for(self.ws, self.form).on_rejected(record, who, entry.reason)   # a tenant told the outcome
+            if self.events is not None:
+                self.events.on_rejected(record, who, entry.reason)   # a tenant told the outcome
             return
         steps = self.steps_for(record.data)
         later = steps[steps.index(step) + 1:] if step in steps else []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 
+from ... import faults
 from ...errors import WorkbookChangedError, WorkbookError
 from ...forms.definition import FormDef
 from ...sheets.base import Snapshot, VersionIdentity
@@ -90,7 +91,8 @@ class GoogleSheetBook:
             self._leave(snaps, VersionIdentity(state.version).text())
             return
         gate = self.book.drive_state()
-        if gate.version != state.version:  # a person edited since our read: resolve against a fresh read
+        moved = gate.version != state.version
+        if moved:  # a person edited since our read: resolve against a fresh read (and decide it next pass)
             snaps = {fid: s for fid, s in self.read_again(gate).items() if fid in owing}
             if self.book.drive_state().version != gate.version:
                 raise WorkbookChangedError(f"google:{self.book.id}")
@@ -98,7 +100,7 @@ class GoogleSheetBook:
                  for t in self.tabs if t.form.id in snaps and owing.get(t.form.id)]
         self._put(plans)
         after = self.book.drive_state()
-        sure = _one_step(gate.version, after.version) and not any(p.stale for p in plans)
+        sure = not moved and _one_step(gate.version, after.version) and not any(p.stale for p in plans)
         self._leave(snaps, VersionIdentity(after.version).text() if sure else "")
 
     def read_again(self, state: DriveState) -> dict[str, Snapshot]:
@@ -111,6 +113,7 @@ class GoogleSheetBook:
             for plan in plans:
                 store.drop_pending(plan.stale)  # those rows changed again: decided afresh next pass
             cells = {plan.snap.sheet: plan.cells for plan in plans if plan.cells}
+            faults.point("book_writing", file=self.tabs[0].label)
             written = self.book.write(cells)
             for plan in plans:
                 landed(store, plan)

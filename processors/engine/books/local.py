@@ -87,6 +87,7 @@ class LocalBook:
             if not plan.resolved:
                 return snap.identity
             try:
+                faults.point("book_writing", file=self.file)
                 result = patch_workbook(self.path, tmp, snap.sheet, plan.cells)
                 _fsync(tmp)
                 shutil.copymode(self.path, tmp)
