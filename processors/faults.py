@@ -20,8 +20,9 @@ _hooks: dict[str, Callable[..., None]] = {}
 
 #: every point a pass passes, in order; the fault-injection tests go through each of them
 POINTS = (
-    "pass_start", "prepare", "book_read", "decide_row", "kind_after_sync", "after_sync", "book_writing", "write_before_rename",
-    "write_after_rename", "book_written", "timers", "finish", "outputs", "route_timers", "documents", "mail",
+    "pass_start", "prepare", "book_read", "decide_row", "kind_after_sync", "after_sync", "book_writing",
+    "write_before_rename", "write_after_rename", "book_written", "timers", "finish", "outputs", "route_timers",
+    "documents", "mail",
 )
 
 

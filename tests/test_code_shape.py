@@ -32,10 +32,7 @@ def _target(module: str, node: ast.ImportFrom | ast.Import, is_pkg: bool) -> lis
     if isinstance(node, ast.Import):
         return [a.name for a in node.names]
     base = module.split(".") if is_pkg else module.split(".")[:-1]
-    if node.level:
-        base = base[: len(base) - node.level + 1]
-    else:
-        base = []
+    base = base[: len(base) - node.level + 1] if node.level else []
     head = ".".join([*base, node.module] if node.module else base)
     return [head] + [f"{head}.{a.name}" for a in node.names]
 
