@@ -195,7 +195,7 @@ class LeaseKind(Kind):
         kept = {(b.period_start, b.due_date) for b in merged if b in as_bills}
         for bill in old:
             if (bill.period_start, bill.due_date) not in kept and bill.paid == 0:
-                self.store.conn.execute("UPDATE bills SET void = 1 WHERE id = ?", (bill.id,))
+                self.store.void_bill(bill.id)
         write_bills(self.store, amendment.key, [b for b in merged if b not in as_bills], now)
         set_state(self.ws, original, "superseded", self.t("leases.t_superseded", key=amendment.key))
 
@@ -261,7 +261,7 @@ class LeaseKind(Kind):
                                              due=bill.due_date.isoformat(), days=late,
                                              amount=format_figures(bill.balance), basis=bill.basis,
                                              rate=lease.data.get("penalty_rate", "0.05")):
-                    self.store.conn.execute("UPDATE records SET sheet_dirty = 1 WHERE id = ?", (lease.id,))
+                    self.store.mark_sheet_dirty(lease.id)
 
 
 @register("rent_payment")
@@ -298,14 +298,12 @@ class PaymentKind(Kind):
                 set_state(self.ws, payment, "applied", self.t("leases.t_applied", left=format_figures(left)))
                 lease = self.store.record(payment.data.get("lease", ""))
                 if lease is not None:
-                    self.store.conn.execute("UPDATE records SET sheet_dirty = 1 WHERE id = ?", (lease.id,))
+                    self.store.mark_sheet_dirty(lease.id)
 
     def guidance(self, record: Record) -> str | None:
         if record.state != "applied":
             return None
-        rows = self.store.conn.execute(
-            "SELECT b.period_start, b.period_end, p.amount FROM bill_payments p JOIN bills b ON b.id = p.bill_id "
-            "WHERE p.payment = ? ORDER BY b.due_date", (record.key,)).fetchall()
+        rows = self.store.payment_parts(record.key)
         parts = [f"{r['period_start']}~{r['period_end']} {format_figures(T.dec(r['amount']))}" for r in rows]
         left = T.dec(record.data.get("unapplied"))
         text = self.t("leases.g_applied", bills="；".join(parts) or "-")

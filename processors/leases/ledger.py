@@ -39,19 +39,14 @@ def write_bills(store: Store, lease: str, bills: list[Bill], at: str) -> int:
     """Add the bills not yet in the store (same lease, kind and period start); returns how many were new."""
     new = 0
     for b in bills:
-        cur = store.conn.execute(
-            "INSERT INTO bills (lease, kind, period_start, period_end, due_date, rent, fee, amount, basis, "
-            "created_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-            (lease, b.kind, b.period_start.isoformat(), b.period_end.isoformat(), b.due_date.isoformat(),
-             str(b.rent), str(b.management_fee), str(b.amount), b.basis, at))
-        new += cur.rowcount
+        new += store.add_bill(lease=lease, kind=b.kind, period_start=b.period_start.isoformat(),
+                              period_end=b.period_end.isoformat(), due_date=b.due_date.isoformat(), rent=str(b.rent),
+                              fee=str(b.management_fee), amount=str(b.amount), basis=b.basis, at=at)
     return new
 
 
 def bills_of(store: Store, lease: str | None = None, *, include_void: bool = False) -> list[LedgerBill]:
-    sql = "SELECT * FROM bills" + (" WHERE lease = ?" if lease else "")
-    args: tuple[str, ...] = (lease,) if lease else ()
-    rows = store.conn.execute(sql + " ORDER BY lease, due_date, period_start, id", args)
+    rows = store.bill_rows(lease)
     day = dt.date.fromisoformat
     out = [LedgerBill(id=r["id"], lease=r["lease"], kind=r["kind"], period_start=day(r["period_start"]),
                       period_end=day(r["period_end"]), due_date=day(r["due_date"]), amount=Decimal(r["amount"]),
@@ -65,7 +60,7 @@ def void_after(store: Store, lease: str, kept: list[Bill]) -> None:
     keep = {(b.kind, b.period_start.isoformat(), str(b.amount)) for b in kept}
     for bill in bills_of(store, lease):
         if (bill.kind, bill.period_start.isoformat(), str(bill.amount)) not in keep and bill.kind == "rent":
-            store.conn.execute("UPDATE bills SET void = 1 WHERE id = ?", (bill.id,))
+            store.void_bill(bill.id)
 
 
 def apply_payment(store: Store, lease: str, payment: str, amount: Decimal, paid_on: dt.date) -> Decimal:
@@ -74,12 +69,11 @@ def apply_payment(store: Store, lease: str, payment: str, amount: Decimal, paid_
                   for b in bills_of(store, lease) if b.balance > 0]
     result = allocate(open_bills, amount)
     for bill_id, part in result.allocations:
-        row = store.conn.execute("SELECT amount, paid FROM bills WHERE id = ?", (int(bill_id),)).fetchone()
-        paid = Decimal(row["paid"]) + part
-        settled = paid_on.isoformat() if paid >= Decimal(row["amount"]) else ""
-        store.conn.execute("UPDATE bills SET paid = ?, paid_on = ? WHERE id = ?", (str(paid), settled, int(bill_id)))
-        store.conn.execute("INSERT INTO bill_payments (payment, bill_id, amount, paid_on) VALUES (?,?,?,?)",
-                           (payment, int(bill_id), str(part), paid_on.isoformat()))
+        billed, paid_before = store.bill_amount_paid(int(bill_id))
+        paid = Decimal(paid_before) + part
+        settled = paid_on.isoformat() if paid >= Decimal(billed) else ""
+        store.pay_bill(int(bill_id), payment=payment, part=str(part), paid=str(paid), settled_on=settled,
+                       paid_on=paid_on.isoformat())
     return result.unapplied
 
 

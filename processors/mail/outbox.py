@@ -40,13 +40,9 @@ def message_id(key: str, sender: str) -> str:
 def enqueue(store: Store, mail: Mail, *, sender: str, at: str) -> bool:
     """Insert into the outbox inside the caller's open transaction; False if this key was queued before."""
     assert store.conn.in_transaction, "queue mail in the same transaction as the state change"
-    cur = store.conn.execute(
-        "INSERT INTO outbox (key, message_id, record_key, recipients, subject, body_text, body_html, secrets, "
-        "attachments, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO NOTHING",
-        (mail.key, message_id(mail.key, sender), mail.record_key, json.dumps(mail.to, ensure_ascii=False),
-         mail.subject, mail.text, mail.html, json.dumps(mail.secrets),
-         json.dumps(mail.attachments, ensure_ascii=False), at, at))
-    return cur.rowcount == 1
+    return store.insert_mail(key=mail.key, message_id=message_id(mail.key, sender), record_key=mail.record_key,
+                             recipients=mail.to, subject=mail.subject, body_text=mail.text, body_html=mail.html,
+                             secrets=mail.secrets, attachments=mail.attachments, at=at)
 
 
 # -- the life of a row after it is queued --------------------------------------------------------
@@ -55,7 +51,6 @@ def enqueue(store: Store, mail: Mail, *, sender: str, at: str) -> bool:
 # committed transaction, because the next step talks to the outside world.
 
 STATES = ("queued", "sending", "data_end", "sent", "failed", "unknown")
-IN_FLIGHT = "('queued', 'sending', 'data_end')"   # a sender may still move these; a person's decision is final
 MASK = "******"
 
 
@@ -89,15 +84,13 @@ def _row(r: sqlite3.Row) -> OutboxRow:
 
 
 def get(store: Store, key: str) -> OutboxRow | None:
-    r = store.conn.execute("SELECT * FROM outbox WHERE key = ?", (key,)).fetchone()
+    r = store.outbox_row(key)
     return _row(r) if r else None
 
 
 def due(store: Store, now: str) -> list[OutboxRow]:
     """Queued mails whose time has come, oldest first (ISO strings of one zone compare as times)."""
-    rows = store.conn.execute("SELECT * FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? "
-                              "ORDER BY next_attempt_at, id", (now,))
-    return [_row(r) for r in rows]
+    return [_row(r) for r in store.outbox_due(now)]
 
 
 def recover_interrupted(store: Store, sending_note: str, data_end_note: str) -> tuple[int, int]:
@@ -108,48 +101,38 @@ def recover_interrupted(store: Store, sending_note: str, data_end_note: str) -> 
     is safe. A row in `data_end` may have been accepted: resending it silently could deliver twice,
     so a person decides (`sheetflow mail resend` / `mark-sent`).
     """
-    with store.transaction() as conn:
-        requeued = conn.execute("UPDATE outbox SET state = 'queued', last_error = ? WHERE state = 'sending'",
-                                (sending_note,)).rowcount
-        unknown = conn.execute("UPDATE outbox SET state = 'unknown', last_error = ? WHERE state = 'data_end'",
-                               (data_end_note,)).rowcount
-    return requeued, unknown
+    with store.transaction():
+        return store.outbox_recover(sending_note, data_end_note)
 
 
 def claim(store: Store, row_id: int) -> bool:
     """queued → sending, committed before the first SMTP command of the mail."""
-    with store.transaction() as conn:
-        return conn.execute("UPDATE outbox SET state = 'sending' WHERE id = ? AND state = 'queued'",
-                            (row_id,)).rowcount == 1
+    with store.transaction():
+        return store.outbox_claim(row_id)
 
 
 def mark_data_end(store: Store, row_id: int) -> None:
     """sending → data_end, committed just before the final dot: from here a crash leaves the outcome unknown."""
-    with store.transaction() as conn:
-        conn.execute("UPDATE outbox SET state = 'data_end' WHERE id = ? AND state = 'sending'", (row_id,))
+    with store.transaction():
+        store.outbox_data_end(row_id)
 
 
 def defer(store: Store, row_id: int, *, error: str, next_attempt_at: str) -> None:
     """Temporary trouble: back in the queue, one attempt more, not before next_attempt_at."""
-    with store.transaction() as conn:
-        conn.execute("UPDATE outbox SET state = 'queued', attempts = attempts + 1, next_attempt_at = ?, "
-                     f"last_error = ? WHERE id = ? AND state IN {IN_FLIGHT}",
-                     (next_attempt_at, error, row_id))
+    with store.transaction():
+        store.outbox_defer(row_id, error=error, next_attempt_at=next_attempt_at)
 
 
 def fail(store: Store, row: OutboxRow, *, error: str, notice: str) -> None:
     """Permanent refusal: failed, and the record's row says so, in one transaction."""
-    with store.transaction() as conn:
-        changed = conn.execute("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? "
-                               f"WHERE id = ? AND state IN {IN_FLIGHT}", (error, row.id)).rowcount
-        if changed and row.record_key:
+    with store.transaction():
+        if store.outbox_fail(row.id, error=error) and row.record_key:
             store.flag_record(row.record_key, notice)
 
 
 def mark_unknown(store: Store, row_id: int, *, error: str) -> None:
-    with store.transaction() as conn:
-        conn.execute("UPDATE outbox SET state = 'unknown', attempts = attempts + 1, last_error = ? "
-                     f"WHERE id = ? AND state IN {IN_FLIGHT}", (error, row_id))
+    with store.transaction():
+        store.outbox_unknown(row_id, error=error)
 
 
 def blank_secrets(text: str | None, secrets: list[str]) -> str | None:
@@ -164,34 +147,27 @@ def blank_secrets(text: str | None, secrets: list[str]) -> str | None:
 
 def mark_sent(store: Store, row: OutboxRow, *, at: str, note: str = "", notice: str = "") -> None:
     """Delivered: record the time, mask the secrets and forget them; notice flags the record (refused copies)."""
-    with store.transaction() as conn:
-        changed = conn.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = ?, "
-            f"body_text = ?, body_html = ?, secrets = '[]' WHERE id = ? AND state IN {IN_FLIGHT}",
-            (at, note, blank_secrets(row.body_text, row.secrets), blank_secrets(row.body_html, row.secrets),
-             row.id)).rowcount
+    with store.transaction():
+        changed = store.outbox_sent(row.id, at=at, note=note, body_text=blank_secrets(row.body_text, row.secrets),
+                                    body_html=blank_secrets(row.body_html, row.secrets))
         if changed and notice and row.record_key:
             store.flag_record(row.record_key, notice)
 
 
 def requeue(store: Store, key: str, *, at: str) -> bool:
     """A person asks for another delivery of an unknown or failed mail: queued now, attempts from zero."""
-    with store.transaction() as conn:
-        return conn.execute("UPDATE outbox SET state = 'queued', attempts = 0, next_attempt_at = ?, "
-                            "last_error = '' WHERE key = ? AND state IN ('unknown', 'failed')",
-                            (at, key)).rowcount == 1
+    with store.transaction():
+        return store.outbox_requeue(key, at=at)
 
 
 def settle_sent(store: Store, key: str, *, at: str, note: str) -> bool:
     """A person confirms the mail arrived (or was handled another way): sent, secrets masked."""
-    with store.transaction() as conn:
+    with store.transaction():
         row = get(store, key)
         if row is None or row.state not in ("unknown", "failed", "queued"):
             return False
-        conn.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = ?, body_text = ?, "
-                     "body_html = ?, secrets = '[]' WHERE id = ?",
-                     (at, note, blank_secrets(row.body_text, row.secrets),
-                      blank_secrets(row.body_html, row.secrets), row.id))
+        store.outbox_settle(row.id, at=at, note=note, body_text=blank_secrets(row.body_text, row.secrets),
+                            body_html=blank_secrets(row.body_html, row.secrets))
         return True
 
 
@@ -206,10 +182,6 @@ class OutboxSummary:
 
 
 def summary(store: Store, limit: int = 50) -> OutboxSummary:
-    counts = {r[0]: r[1] for r in store.conn.execute("SELECT state, count(*) FROM outbox GROUP BY state")}
-    rows = store.conn.execute(
-        "SELECT * FROM outbox WHERE state IN ('failed', 'unknown', 'sending', 'data_end') "
-        "OR (state = 'queued' AND attempts > 0) "
-        "ORDER BY CASE state WHEN 'unknown' THEN 0 WHEN 'failed' THEN 1 ELSE 2 END, next_attempt_at, id LIMIT ?",
-        (limit,))
-    return OutboxSummary(counts={s: counts[s] for s in STATES if s in counts}, attention=[_row(r) for r in rows])
+    counts = store.outbox_counts()
+    return OutboxSummary(counts={s: counts[s] for s in STATES if s in counts},
+                         attention=[_row(r) for r in store.outbox_attention(limit)])

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ..resources import package_file
+from .bills import BillsMixin
+from .codes import CodesMixin
+from .outbox import OutboxMixin
 from .pass_state import PassStateMixin
 from .transitions import TransitionsMixin
 
@@ -56,7 +59,7 @@ class PendingWrite:
     created_at: str
 
 
-class Store(PassStateMixin, TransitionsMixin):
+class Store(PassStateMixin, TransitionsMixin, CodesMixin, OutboxMixin, BillsMixin):
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -49,7 +49,7 @@ def queue(ws: Workspace, key: str, template: str, to: Person, record: Record, *,
     """Render and queue one mail; False when the person has no address or this key was queued before."""
     if not to.email:
         return False
-    if ws.store.conn.execute("SELECT 1 FROM outbox WHERE key = ?", (key,)).fetchone():
+    if ws.store.mail_queued(key):
         return False
     subject, text, html = render(ws, template, **ctx)
     return enqueue(ws.store, Mail(key=key, to=[person_address(to)], subject=subject, text=text, html=html,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
@@ -144,7 +145,8 @@ class Route:
     def _now(self) -> dt.datetime:
         return self.ws.clock.now()
 
-    def _set_state(self, record: Record, state: str, actor: str, reason: str) -> None:
+    def _set_state(self, record: Record, state: str, actor: str, reason: str, **columns: int) -> None:
+        """`columns`: other record columns the same transition sets (a restart's new route version)."""
         at = self._now().isoformat(timespec="seconds")
         opened = at if state.startswith(AWAITING) else ""
         remind = ""
@@ -152,15 +154,13 @@ class Route:
             first = self._now() + dt.timedelta(hours=self.cfg.approvals.remind_after_hours)
             remind = first.astimezone(dt.UTC).isoformat(timespec="seconds")
         self.store.transition(record, state, actor=actor, reason=reason, at=at, step_opened_at=opened,
-                              remind_at=remind, notice="")
+                              remind_at=remind, notice="", **columns)
 
     def start(self, record: Record, actor: str, reason: str) -> None:
         """(Re)start the route from its first step with a new version: earlier codes and stamps no longer count."""
         self.void_codes(record)
-        record.route_version += 1
-        self.store.conn.execute("UPDATE records SET route_version = ? WHERE id = ?", (record.route_version, record.id))
         state = self.first_state(record.data)
-        self._set_state(record, state, actor, reason)
+        self._set_state(record, state, actor, reason, route_version=record.route_version + 1)
         step = awaited(state)
         if step is not None:
             self.open_step(record, self.form.step(step))
@@ -191,7 +191,7 @@ class Route:
     def send_code(self, record: Record, step: StepDef, signer: Person, behalf: Person | None, *, event: str,
                   template: str = "approval_request", **extra: object) -> int:
         key = f"{record.key}:{event}:{step.name}:v{record.route_version}:{signer.id}"
-        if self.store.conn.execute("SELECT 1 FROM outbox WHERE key = ?", (key,)).fetchone():
+        if self.store.mail_queued(key):
             return 0
         now = self._now()
         expires = now + dt.timedelta(hours=self.cfg.approvals.code_ttl_hours)
@@ -199,28 +199,20 @@ class Route:
         if self.cfg.approvals.codes:
             code = codelib.new_code()
             salt, digest = codelib.new_hash(code)
-            self.store.conn.execute(
-                "INSERT INTO codes (record_id, step, version, person, on_behalf_of, content_hash, salt, hash, "
-                "created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (record.id, step.name, record.route_version, signer.id, behalf.id if behalf else None,
-                 record.content_hash, salt, digest, now.isoformat(timespec="seconds"),
-                 expires.isoformat(timespec="seconds")))
+            self.store.add_code(record_id=record.id, step=step.name, version=record.route_version, person=signer.id,
+                                on_behalf_of=behalf.id if behalf else None, content_hash=record.content_hash,
+                                salt=salt, digest=digest, created_at=now.isoformat(timespec="seconds"),
+                                expires_at=expires.isoformat(timespec="seconds"))
         ctx = approval_context(self.ws, self.form, record, step, signer, behalf, code,
                                expires.strftime("%Y-%m-%d %H:%M"))
         ctx.update(extra)
         return int(queue(self.ws, key, template, signer, record, secrets=[code] if code else [], **ctx))
 
     def void_codes(self, record: Record, step: str | None = None) -> None:
-        at = self._now().isoformat(timespec="seconds")
-        sql = "UPDATE codes SET voided_at = ? WHERE record_id = ? AND used_at IS NULL AND voided_at IS NULL"
-        args: tuple[object, ...] = (at, record.id)
-        if step is not None:
-            sql, args = sql + " AND step = ?", (*args, step)
-        self.store.conn.execute(sql, args)
+        self.store.void_codes(record.id, self._now().isoformat(timespec="seconds"), step)
 
-    def signoffs(self, record: Record) -> list:  # type: ignore[type-arg]
-        return list(self.store.conn.execute("SELECT * FROM signoffs WHERE record_id = ? AND version = ? ORDER BY id",
-                                            (record.id, record.route_version)))
+    def signoffs(self, record: Record) -> list[sqlite3.Row]:
+        return self.store.signoffs(record.id, record.route_version)
 
     def stamps(self, record: Record) -> dict[str, str]:
         """Sign-off column -> what it should show for the current route version."""
@@ -274,10 +266,8 @@ class Route:
         out.refusals.append(text)
         if restore is not None:
             out.cells[step.column] = restore
-        self.store.conn.execute(
-            "INSERT INTO refusals (record_id, step, version, reason, typed, at) VALUES (?,?,?,?,?,?)",
-            (record.id, step.name, record.route_version, reason, _redact(typed),
-             self._now().isoformat(timespec="seconds")))
+        self.store.add_refusal(record_id=record.id, step=step.name, version=record.route_version, reason=reason,
+                               typed=_redact(typed), at=self._now().isoformat(timespec="seconds"))
         log.warning("%s %s: sign-off refused (%s): %r", record.key, step.name, reason, _redact(typed))
 
     def _on_open_step(self, record: Record, step: StepDef, typed: str, out: CellReview) -> None:
@@ -286,8 +276,7 @@ class Route:
             return
         if entry.kind == "renew":
             for signer, behalf in self.approvers(step, record.data, self._now().date()):
-                n = self.store.conn.execute("SELECT count(*) FROM codes WHERE record_id = ? AND step = ? AND "
-                                            "person = ?", (record.id, step.name, signer.id)).fetchone()[0]
+                n = self.store.codes_sent(record.id, step.name, signer.id)
                 self.send_code(record, step, signer, behalf, event=f"renew{n}")
             out.cells[step.column] = ""
             out.refusals.append(self.t("sign.renewed"))
@@ -313,11 +302,9 @@ class Route:
             stamp = f"✘ {who} {when} {self.t('sign.rejected_stamp', reason=entry.reason)}"
         else:
             stamp = f"✔ {who} {when}"
-        self.store.conn.execute(
-            "INSERT INTO signoffs (record_id, step, version, action, person, on_behalf_of, reason, content_hash, "
-            "stamp, at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (record.id, step.name, record.route_version, entry.kind, signer.id, behalf.id if behalf else None,
-             entry.reason, record.content_hash, stamp, now.isoformat(timespec="seconds")))
+        self.store.add_signoff(record_id=record.id, step=step.name, version=record.route_version, action=entry.kind,
+                               person=signer.id, on_behalf_of=behalf.id if behalf else None, reason=entry.reason,
+                               content_hash=record.content_hash, stamp=stamp, at=now.isoformat(timespec="seconds"))
         out.cells[step.column] = stamp
         self.void_codes(record, step.name)
         label = self.t.pick(step.label)

@@ -36,22 +36,15 @@ def check_name(self: Route, record: Record, step: StepDef, entry: SignInput, typ
 
 def check_code(self: Route, record: Record, step: StepDef, entry: SignInput, typed: str,
                out: CellReview) -> tuple[Person, Person | None] | None:
-    rows = list(self.store.conn.execute("SELECT * FROM codes WHERE record_id = ? AND step = ? ORDER BY id DESC",
-                                        (record.id, step.name)))
+    rows = self.store.codes_for(record.id, step.name)
     match = next((r for r in rows if codelib.matches(entry.code, r["salt"], r["hash"])), None)
     now = self._now()
     if match is None:
-        wrong = self.store.conn.execute(  # wrong tries since the codes were last voided for too many
-            "SELECT count(*) FROM refusals WHERE record_id = ?1 AND step = ?2 AND version = ?3 AND "
-            "reason = 'wrong_code' AND id > coalesce((SELECT max(id) FROM refusals WHERE record_id = ?1 AND "
-            "step = ?2 AND version = ?3 AND reason = 'too_many_wrong'), 0)",
-            (record.id, step.name, record.route_version)).fetchone()[0] + 1
+        wrong = self.store.wrong_tries(record.id, step.name, record.route_version) + 1
         if wrong >= self.cfg.approvals.max_attempts:
             self.void_codes(record, step.name)
             self.refuse(record, step, "too_many_wrong", typed, out, restore="")
-            lockouts = self.store.conn.execute(  # a key per lockout, so each one sends its own new code
-                "SELECT count(*) FROM refusals WHERE record_id = ? AND step = ? AND reason = 'too_many_wrong'",
-                (record.id, step.name)).fetchone()[0]
+            lockouts = self.store.lockouts(record.id, step.name)  # a key per lockout: each sends its own new code
             self.open_step(record, step, event=f"retry{lockouts}")
         else:
             self.refuse(record, step, "wrong_code", typed, out, left=self.cfg.approvals.max_attempts - wrong)
@@ -75,7 +68,6 @@ def check_code(self: Route, record: Record, step: StepDef, entry: SignInput, typ
             self.refuse(record, step, "no_role", typed, out, role=self.t(f"roles.{step.role}"),
                          names="-")
             return None
-        self.store.conn.execute("UPDATE codes SET used_at = ? WHERE id = ?",
-                                (now.isoformat(timespec="seconds"), match["id"]))
+        self.store.use_code(match["id"], now.isoformat(timespec="seconds"))
         return signer, behalf
     return None
