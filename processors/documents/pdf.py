@@ -39,9 +39,10 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from ..errors import SheetflowError
+from ..errors import SheetflowError, TemplateProblem
 from ..money import capitals, format_figures, to_money
 from ..resources import bundled_dir
+from ..template_problems import note_rendered, origin, problem, template_faults
 
 DOCUMENTS = "documents"
 STYLESHEET = f"{DOCUMENTS}/document.css"
@@ -51,7 +52,15 @@ class DocumentError(SheetflowError):
     """A document cannot be rendered or written; the message says which and why, in zh and en."""
 
 
-class ResourceRefusedError(DocumentError):
+class DocumentTemplateProblem(DocumentError, TemplateProblem):
+    """A document's template, its stylesheet or an asset they use is at fault; the message names the file.
+
+    Both a DocumentError (this document cannot be made) and a TemplateProblem (what to fix is a template),
+    so the engine holds only the record that needed this document.
+    """
+
+
+class ResourceRefusedError(DocumentTemplateProblem):
     """A template asked for something other than a file of the templates folders (a URL, /etc/passwd …)."""
 
 
@@ -144,11 +153,20 @@ def _overrides(templates_dir: Path | None) -> frozenset[str]:
 
 def render_html(name: str, context: Mapping[str, Any], templates_dir: Path | None = None) -> tuple[str, str]:
     """(html, base_url) of `documents/{name}.html`; base_url is the folder the chosen template came from."""
+    html, base_url, _ = _render_html(name, context, templates_dir)
+    return html, base_url
+
+
+def _render_html(name: str, context: Mapping[str, Any], templates_dir: Path | None) -> tuple[str, str, Path]:
+    """render_html and the file the template came from (to name it when WeasyPrint fails on the result)."""
     env = environment(templates_dir, _overrides(templates_dir))
-    template = env.get_template(f"{DOCUMENTS}/{name}.html")
-    html = template.render(context)
-    folder = Path(template.filename or bundled_dir("templates") / DOCUMENTS / name).resolve().parent
-    return html, folder.as_uri() + "/"
+    wanted = f"{DOCUMENTS}/{name}.html"
+    with template_faults(wanted, templates_dir, DocumentTemplateProblem):
+        template = env.get_template(wanted)
+        html = template.render(context)
+    note_rendered(template, templates_dir)
+    source = Path(template.filename or bundled_dir("templates") / wanted).resolve()
+    return html, source.parent.as_uri() + "/", source
 
 
 class TemplateAssetFetcher(URLFetcher):
@@ -170,22 +188,16 @@ class TemplateAssetFetcher(URLFetcher):
         if scheme == "data":
             return super().fetch(url, headers)
         if scheme != "file" or parts.netloc not in ("", "localhost"):
-            raise ResourceRefusedError(
-                f"文件模板只能引用模板文件夹里的文件，不能访问网络地址 / "
-                f"a document template may only use files in the templates folders, not {url!r}"
-            )
+            raise problem(ResourceRefusedError, "", code="resource_refused", detail=url)
         relative = self._relative(Path(url2pathname(parts.path)).resolve())
         if relative is None:
-            raise ResourceRefusedError(
-                f"文件模板引用了模板文件夹以外的文件 / a document template asked for a file outside the "
-                f"templates folders: {url!r}"
-            )
+            raise problem(ResourceRefusedError, "", code="resource_outside", detail=url)
         for root in self.roots:
             candidate = (root / relative).resolve()
             if candidate.is_relative_to(root) and candidate.is_file():
                 content_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
                 return URLFetcherResponse(candidate.as_uri(), candidate.read_bytes(), {"Content-Type": content_type})
-        raise DocumentError(f"模板文件夹里没有 {relative} / {relative} is in none of the templates folders")
+        raise problem(DocumentTemplateProblem, "", code="asset_missing", detail=relative.as_posix())
 
     def _relative(self, path: Path) -> Path | None:
         for root in self.roots:
@@ -199,7 +211,7 @@ def stylesheet_path(templates_dir: Path | None) -> Path:
     for folder in _template_dirs(templates_dir):
         if (folder / STYLESHEET).is_file():
             return (folder / STYLESHEET).resolve()
-    raise DocumentError(f"模板文件夹里没有 {STYLESHEET} / {STYLESHEET} is in none of the templates folders")
+    raise problem(DocumentTemplateProblem, STYLESHEET, code="missing")
 
 
 @lru_cache(maxsize=8)
@@ -213,11 +225,13 @@ def render_pdf(name: str, context: Mapping[str, Any], templates_dir: Path | None
 
     The PDF identifier is derived from the HTML, so the same document renders to the
     same bytes: a retry after a crash finds its own file and `write_document` is a no-op.
+    Template faults (Jinja, a refused or missing asset, WeasyPrint) raise DocumentTemplateProblem.
     """
-    html, base_url = render_html(name, context, templates_dir)
+    html, base_url, source = _render_html(name, context, templates_dir)
     roots = tuple(_template_dirs(templates_dir))
     fetcher = TemplateAssetFetcher(roots)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    template, own = origin(str(source), f"{DOCUMENTS}/{name}.html", templates_dir)
     try:
         css_path = stylesheet_path(templates_dir)
         stat = css_path.stat()
@@ -225,9 +239,15 @@ def render_pdf(name: str, context: Mapping[str, Any], templates_dir: Path | None
         pdf = HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
             stylesheets=[css], font_config=font_config(), pdf_identifier=identifier)
     except FatalURLFetchingError as exc:
-        if isinstance(exc.__cause__, DocumentError):
-            raise exc.__cause__ from None
-        raise DocumentError(f"{name}: 模板资源读取失败 / a template resource could not be read: {exc}") from exc
+        cause = exc.__cause__
+        if isinstance(cause, DocumentTemplateProblem):       # refused or missing: say which document asked
+            raise problem(type(cause), template, code=cause.code, override=own, detail=cause.detail) from None
+        raise problem(DocumentTemplateProblem, template, code="layout", override=own, detail=str(exc)) from exc
+    except TemplateProblem:
+        raise
+    except Exception as exc:  # WeasyPrint gave up on the HTML or CSS: the document's template is what to look at
+        raise problem(DocumentTemplateProblem, template, code="layout", override=own,
+                      detail=f"{type(exc).__name__}: {exc}") from exc
     assert isinstance(pdf, bytes)
     return pdf
 
