@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import mimetypes
 import os
+import re
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -225,31 +228,74 @@ def render_pdf(name: str, context: Mapping[str, Any], templates_dir: Path | None
 
     The PDF identifier is derived from the HTML, so the same document renders to the
     same bytes: a retry after a crash finds its own file and `write_document` is a no-op.
-    Template faults (Jinja, a refused or missing asset, WeasyPrint) raise DocumentTemplateProblem.
+    Template faults (Jinja, a refused, missing or unusable asset, WeasyPrint) raise DocumentTemplateProblem.
     """
     html, base_url, source = _render_html(name, context, templates_dir)
-    roots = tuple(_template_dirs(templates_dir))
-    fetcher = TemplateAssetFetcher(roots)
-    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    template, own = origin(str(source), f"{DOCUMENTS}/{name}.html", templates_dir)
+    css_path = stylesheet_path(templates_dir)
     try:
-        css_path = stylesheet_path(templates_dir)
-        stat = css_path.stat()
-        css = _stylesheet(css_path, roots, stat.st_mtime_ns, stat.st_size)
-        pdf = HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
-            stylesheets=[css], font_config=font_config(), pdf_identifier=identifier)
-    except FatalURLFetchingError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, DocumentTemplateProblem):       # refused or missing: say which document asked
-            raise problem(type(cause), template, code=cause.code, override=own, detail=cause.detail) from None
-        raise problem(DocumentTemplateProblem, template, code="layout", override=own, detail=str(exc)) from exc
-    except TemplateProblem:
-        raise
+        return _weasyprint(html, base_url, css_path, templates_dir)
+    except FatalURLFetchingError as exc:       # the fetcher's refusal is the cause; fail_on_errors made it fatal
+        raise _blame(exc.__cause__ or exc, source, css_path, templates_dir) from exc.__cause__
     except Exception as exc:  # WeasyPrint gave up on the HTML or CSS: the document's template is what to look at
-        raise problem(DocumentTemplateProblem, template, code="layout", override=own,
-                      detail=f"{type(exc).__name__}: {exc}") from exc
+        raise _blame(exc, source, css_path, templates_dir) from exc
+
+
+def _weasyprint(html: str, base_url: str, css_path: Path, templates_dir: Path | None) -> bytes:
+    roots = tuple(_template_dirs(templates_dir))
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    stat = css_path.stat()
+    css = _stylesheet(css_path, roots, stat.st_mtime_ns, stat.st_size)
+    with _lost_resources() as lost:
+        pdf = HTML(string=html, base_url=base_url, url_fetcher=TemplateAssetFetcher(roots)).write_pdf(
+            stylesheets=[css], font_config=font_config(), pdf_identifier=identifier)
+    if lost:
+        detail = "; ".join(lost)
+        for root in roots:
+            detail = detail.replace(root.resolve().as_uri() + "/", "")
+        raise problem(DocumentTemplateProblem, "", code="asset_unusable", detail=detail)
     assert isinstance(pdf, bytes)
     return pdf
+
+
+def _blame(exc: BaseException, source: Path, css_path: Path, templates_dir: Path | None) -> DocumentTemplateProblem:
+    """The fault, named after the file that asked for the asset: document.css when it mentions it, else the template."""
+    if not isinstance(exc, DocumentTemplateProblem):
+        template, own = origin(str(source), source.name, templates_dir)
+        return problem(DocumentTemplateProblem, template, code="layout", override=own,
+                       detail=f"{type(exc).__name__}: {exc}")
+    asker = source
+    wanted = re.findall(r"[\w.-]+\.\w+", exc.detail)
+    with contextlib.suppress(OSError):
+        if wanted and Path(wanted[0]).name in css_path.read_text(encoding="utf-8"):
+            asker = css_path
+    template, own = origin(str(asker), asker.name, templates_dir)
+    return problem(type(exc), template, code=exc.code, override=own, detail=exc.detail)
+
+
+class _LostResources(logging.Handler):
+    """WeasyPrint logs, rather than raises, an image or stylesheet it fetched but could not use (its ERROR level
+    is kept for exactly that); collected for the rendering thread only, so the document is refused instead of
+    issued without its logo."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _lost_resources() -> Iterator[list[str]]:
+    handler = _LostResources()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
 
 
 def write_document(path: Path, data: bytes) -> bool:
