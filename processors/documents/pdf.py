@@ -15,6 +15,10 @@ Why it is shaped this way:
   `data:` URLs. An order rendered from sheet data must not make the server fetch
   a URL or read a file someone typed in, and a missing logo must stop the
   document instead of issuing it without one.
+* A template fault (Jinja, an asset refused, missing or unusable, WeasyPrint giving up)
+  raises DocumentTemplateProblem, a DocumentError and a TemplateProblem both, naming the
+  file to fix (see processors/template_problems.py). WeasyPrint only logs an image or
+  stylesheet it could not use; that is caught too, for the same reason as a missing logo.
 * An issued document is immutable (an amendment gets a new number), so
   `write_document` never replaces a different file at the same path.
 """

@@ -106,11 +106,12 @@ def render(ws: Workspace, name: str, **ctx: Any) -> tuple[str, str, str]:
 def split_subject(rendered: str, template: Template, templates_dir: Path) -> tuple[str, str]:
     """(subject, body) of a rendered text template; EmailTemplateError when it breaks the Subject-line rule."""
     first, _, rest = rendered.lstrip("\ufeff").partition("\n")
-    path, own = origin(template.filename, template.name or "", templates_dir)
     if not first.startswith(SUBJECT):
+        path, own = origin(template.filename, template.name or "", templates_dir)
         raise problem(EmailTemplateError, path, code="no_subject", override=own, line=1, detail=first[:60])
     subject = " ".join(first[len(SUBJECT):].split())
     if not subject:
+        path, own = origin(template.filename, template.name or "", templates_dir)
         raise problem(EmailTemplateError, path, code="empty_subject", override=own, line=_subject_line(template))
     return subject, rest.strip("\n") + "\n"
 
