@@ -131,3 +131,31 @@ class WorkspaceBusyError(SheetflowError):
     """Another sheetflow process holds the workspace lock for longer than we wait."""
 
     exit_code = 3
+
+
+class TemplateProblem(SheetflowError):
+    """A mail or document template cannot be rendered: a typo in a workspace's own override, usually.
+
+    One class for every template fault (syntax, undefined variable, missing Subject line, missing
+    template, failing filter, WeasyPrint) so the engine can hold the one record that needed it, say in
+    its row what to fix, and let everything else go on. Raised through `processors.template_problems.problem`,
+    whose message (logs, the CLI) is the locale table `[template_problem]` in Chinese and English; its
+    `describe(fault, t)` gives the sentence in one language for a row.
+    """
+
+    exit_code = 2
+
+    def __init__(self, template: str, *, code: str, override: bool = False, line: int | None = None,
+                 variable: str | None = None, detail: str = "") -> None:
+        #: path relative to the templates folder it came from, e.g. "email/approval_request.zh.txt"
+        self.template = template
+        #: what went wrong; selects the message `template_problem.{code}`
+        self.code = code
+        #: True when the file is the workspace's own (its templates/ folder), False when bundled
+        self.override = override
+        self.line = line
+        #: the undefined name, for an undefined variable or attribute; else None
+        self.variable = variable
+        self.detail = detail
+        place = f"templates/{template}" if override else f"bundled {template}"
+        super().__init__(f"{place}{f' line {line}' if line else ''}: {code}: {detail or variable or ''}")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import jinja2
 import pytest
 from mail_helpers import mail, parse, queue, row
 
 from processors.config import Person
+from processors.errors import TemplateProblem
 from processors.mail.message import build, to_bytes
 from processors.mail.outbox import message_id
 from processors.mail.render import EmailTemplateError, person_address, render
@@ -118,8 +118,10 @@ def test_html_is_autoescaped_and_text_is_not(ws: Workspace) -> None:
 def test_a_missing_variable_fails_loudly(ws: Workspace) -> None:
     ctx = dict(CONTEXTS["approved"])
     del ctx["next_step"]
-    with pytest.raises(jinja2.UndefinedError, match="next_step"):
+    with pytest.raises(TemplateProblem, match="next_step") as caught:
         render(ws, "approved", **ctx)
+    assert (caught.value.template, caught.value.override, caught.value.variable) == (
+        "email/approved.zh.txt", False, "next_step")
 
 
 def test_a_template_without_subject_line_is_refused(ws: Workspace) -> None:

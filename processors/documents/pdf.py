@@ -15,6 +15,10 @@ Why it is shaped this way:
   `data:` URLs. An order rendered from sheet data must not make the server fetch
   a URL or read a file someone typed in, and a missing logo must stop the
   document instead of issuing it without one.
+* A template fault (Jinja, an asset refused, missing or unusable, WeasyPrint giving up)
+  raises DocumentTemplateProblem, a DocumentError and a TemplateProblem both, naming the
+  file to fix (see processors/template_problems.py). WeasyPrint only logs an image or
+  stylesheet it could not use; that is caught too, for the same reason as a missing logo.
 * An issued document is immutable (an amendment gets a new number), so
   `write_document` never replaces a different file at the same path.
 """
@@ -23,10 +27,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import mimetypes
 import os
+import re
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -39,9 +46,10 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from ..errors import SheetflowError
+from ..errors import SheetflowError, TemplateProblem
 from ..money import capitals, format_figures, to_money
 from ..resources import bundled_dir
+from ..template_problems import note_rendered, origin, problem, template_faults
 
 DOCUMENTS = "documents"
 STYLESHEET = f"{DOCUMENTS}/document.css"
@@ -51,7 +59,15 @@ class DocumentError(SheetflowError):
     """A document cannot be rendered or written; the message says which and why, in zh and en."""
 
 
-class ResourceRefusedError(DocumentError):
+class DocumentTemplateProblem(DocumentError, TemplateProblem):
+    """A document's template, its stylesheet or an asset they use is at fault; the message names the file.
+
+    Both a DocumentError (this document cannot be made) and a TemplateProblem (what to fix is a template),
+    so the engine holds only the record that needed this document.
+    """
+
+
+class ResourceRefusedError(DocumentTemplateProblem):
     """A template asked for something other than a file of the templates folders (a URL, /etc/passwd …)."""
 
 
@@ -144,11 +160,20 @@ def _overrides(templates_dir: Path | None) -> frozenset[str]:
 
 def render_html(name: str, context: Mapping[str, Any], templates_dir: Path | None = None) -> tuple[str, str]:
     """(html, base_url) of `documents/{name}.html`; base_url is the folder the chosen template came from."""
+    html, base_url, _ = _render_html(name, context, templates_dir)
+    return html, base_url
+
+
+def _render_html(name: str, context: Mapping[str, Any], templates_dir: Path | None) -> tuple[str, str, Path]:
+    """render_html and the file the template came from (to name it when WeasyPrint fails on the result)."""
     env = environment(templates_dir, _overrides(templates_dir))
-    template = env.get_template(f"{DOCUMENTS}/{name}.html")
-    html = template.render(context)
-    folder = Path(template.filename or bundled_dir("templates") / DOCUMENTS / name).resolve().parent
-    return html, folder.as_uri() + "/"
+    wanted = f"{DOCUMENTS}/{name}.html"
+    with template_faults(wanted, templates_dir, DocumentTemplateProblem):
+        template = env.get_template(wanted)
+        html = template.render(context)
+    note_rendered(template, templates_dir)
+    source = Path(template.filename or bundled_dir("templates") / wanted).resolve()
+    return html, source.parent.as_uri() + "/", source
 
 
 class TemplateAssetFetcher(URLFetcher):
@@ -170,22 +195,16 @@ class TemplateAssetFetcher(URLFetcher):
         if scheme == "data":
             return super().fetch(url, headers)
         if scheme != "file" or parts.netloc not in ("", "localhost"):
-            raise ResourceRefusedError(
-                f"文件模板只能引用模板文件夹里的文件，不能访问网络地址 / "
-                f"a document template may only use files in the templates folders, not {url!r}"
-            )
+            raise problem(ResourceRefusedError, "", code="resource_refused", detail=url)
         relative = self._relative(Path(url2pathname(parts.path)).resolve())
         if relative is None:
-            raise ResourceRefusedError(
-                f"文件模板引用了模板文件夹以外的文件 / a document template asked for a file outside the "
-                f"templates folders: {url!r}"
-            )
+            raise problem(ResourceRefusedError, "", code="resource_outside", detail=url)
         for root in self.roots:
             candidate = (root / relative).resolve()
             if candidate.is_relative_to(root) and candidate.is_file():
                 content_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
                 return URLFetcherResponse(candidate.as_uri(), candidate.read_bytes(), {"Content-Type": content_type})
-        raise DocumentError(f"模板文件夹里没有 {relative} / {relative} is in none of the templates folders")
+        raise problem(DocumentTemplateProblem, "", code="asset_missing", detail=relative.as_posix())
 
     def _relative(self, path: Path) -> Path | None:
         for root in self.roots:
@@ -199,7 +218,7 @@ def stylesheet_path(templates_dir: Path | None) -> Path:
     for folder in _template_dirs(templates_dir):
         if (folder / STYLESHEET).is_file():
             return (folder / STYLESHEET).resolve()
-    raise DocumentError(f"模板文件夹里没有 {STYLESHEET} / {STYLESHEET} is in none of the templates folders")
+    raise problem(DocumentTemplateProblem, STYLESHEET, code="missing")
 
 
 @lru_cache(maxsize=8)
@@ -213,23 +232,74 @@ def render_pdf(name: str, context: Mapping[str, Any], templates_dir: Path | None
 
     The PDF identifier is derived from the HTML, so the same document renders to the
     same bytes: a retry after a crash finds its own file and `write_document` is a no-op.
+    Template faults (Jinja, a refused, missing or unusable asset, WeasyPrint) raise DocumentTemplateProblem.
     """
-    html, base_url = render_html(name, context, templates_dir)
-    roots = tuple(_template_dirs(templates_dir))
-    fetcher = TemplateAssetFetcher(roots)
-    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    html, base_url, source = _render_html(name, context, templates_dir)
+    css_path = stylesheet_path(templates_dir)
     try:
-        css_path = stylesheet_path(templates_dir)
-        stat = css_path.stat()
-        css = _stylesheet(css_path, roots, stat.st_mtime_ns, stat.st_size)
-        pdf = HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
+        return _weasyprint(html, base_url, css_path, templates_dir)
+    except FatalURLFetchingError as exc:       # the fetcher's refusal is the cause; fail_on_errors made it fatal
+        raise _blame(exc.__cause__ or exc, source, css_path, templates_dir) from exc.__cause__
+    except Exception as exc:  # WeasyPrint gave up on the HTML or CSS: the document's template is what to look at
+        raise _blame(exc, source, css_path, templates_dir) from exc
+
+
+def _weasyprint(html: str, base_url: str, css_path: Path, templates_dir: Path | None) -> bytes:
+    roots = tuple(_template_dirs(templates_dir))
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    stat = css_path.stat()
+    css = _stylesheet(css_path, roots, stat.st_mtime_ns, stat.st_size)
+    with _lost_resources() as lost:
+        pdf = HTML(string=html, base_url=base_url, url_fetcher=TemplateAssetFetcher(roots)).write_pdf(
             stylesheets=[css], font_config=font_config(), pdf_identifier=identifier)
-    except FatalURLFetchingError as exc:
-        if isinstance(exc.__cause__, DocumentError):
-            raise exc.__cause__ from None
-        raise DocumentError(f"{name}: 模板资源读取失败 / a template resource could not be read: {exc}") from exc
+    if lost:
+        detail = "; ".join(lost)
+        for root in roots:
+            detail = detail.replace(root.resolve().as_uri() + "/", "")
+        raise problem(DocumentTemplateProblem, "", code="asset_unusable", detail=detail)
     assert isinstance(pdf, bytes)
     return pdf
+
+
+def _blame(exc: BaseException, source: Path, css_path: Path, templates_dir: Path | None) -> DocumentTemplateProblem:
+    """The fault, named after the file that asked for the asset: document.css when it mentions it, else the template."""
+    if not isinstance(exc, DocumentTemplateProblem):
+        template, own = origin(str(source), source.name, templates_dir)
+        return problem(DocumentTemplateProblem, template, code="layout", override=own,
+                       detail=f"{type(exc).__name__}: {exc}")
+    asker = source
+    wanted = re.findall(r"[\w.-]+\.\w+", exc.detail)
+    with contextlib.suppress(OSError):
+        if wanted and Path(wanted[0]).name in css_path.read_text(encoding="utf-8"):
+            asker = css_path
+    template, own = origin(str(asker), asker.name, templates_dir)
+    return problem(type(exc), template, code=exc.code, override=own, detail=exc.detail)
+
+
+class _LostResources(logging.Handler):
+    """WeasyPrint logs, rather than raises, an image or stylesheet it fetched but could not use (its ERROR level
+    is kept for exactly that); collected for the rendering thread only, so the document is refused instead of
+    issued without its logo."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _lost_resources() -> Iterator[list[str]]:
+    handler = _LostResources()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
 
 
 def write_document(path: Path, data: bytes) -> bool:

@@ -16,10 +16,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
-from jinja2.exceptions import TemplateError
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+    select_autoescape,
+)
 
+from ..errors import TemplateProblem
 from ..resources import bundled_dir
+from ..template_problems import note_rendered, origin, problem, template_faults
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -32,8 +41,8 @@ class _Person(Protocol):
     email: str
 
 
-class EmailTemplateError(TemplateError):
-    """A template that does not follow the Subject-line convention."""
+class EmailTemplateError(TemplateProblem):
+    """A mail template whose first rendered line is not 'Subject: …' (or whose subject is empty)."""
 
 
 @lru_cache(maxsize=8)
@@ -70,27 +79,50 @@ def render(ws: Workspace, name: str, **ctx: Any) -> tuple[str, str, str]:
     """(subject, text, html) of template `name` in the workspace language, falling back to English.
 
     html is "" when no HTML template of that name exists (a workspace's own text-only template).
+    Any fault of the templates raises TemplateProblem naming the file that has it; a broken
+    override is never skipped for the bundled file (a language falls back only when its file is absent).
     """
-    env = environment(ws.cfg.templates_dir, _overrides(ws.cfg.templates_dir))
-    text_template = env.select_template(_names(name, ws.cfg.language, "txt"))
-    lang = (text_template.name or "").rsplit(".", 2)[-2]     # "en" when the fallback was taken
-    values = {"lang": lang, **ctx}
-    subject, text = split_subject(text_template.render(values), text_template.filename or name)
-    try:
-        html_template = env.select_template(_names(name, lang, "html"))
-    except TemplateNotFound:
-        return subject, text, ""
-    return subject, text, html_template.render(values).strip() + "\n"
+    templates_dir = ws.cfg.templates_dir
+    env = environment(templates_dir, _overrides(templates_dir))
+    names = _names(name, ws.cfg.language, "txt")
+    with template_faults(names[0], templates_dir):
+        text_template = env.select_template(names)
+        lang = (text_template.name or "").rsplit(".", 2)[-2]     # "en" when the fallback was taken
+        values = {"lang": lang, **ctx}
+        rendered = text_template.render(values)
+    subject, text = split_subject(rendered, text_template, templates_dir)
+    note_rendered(text_template, templates_dir)
+    html_names = _names(name, lang, "html")
+    with template_faults(html_names[0], templates_dir):
+        try:
+            html_template = env.select_template(html_names)
+        except TemplateNotFound:
+            return subject, text, ""
+        html = html_template.render(values).strip() + "\n"
+    note_rendered(html_template, templates_dir)
+    return subject, text, html
 
 
-def split_subject(rendered: str, origin: str) -> tuple[str, str]:
+def split_subject(rendered: str, template: Template, templates_dir: Path) -> tuple[str, str]:
+    """(subject, body) of a rendered text template; EmailTemplateError when it breaks the Subject-line rule."""
     first, _, rest = rendered.lstrip("\ufeff").partition("\n")
     if not first.startswith(SUBJECT):
-        raise EmailTemplateError(f"{origin}: the first line must be 'Subject: …', got {first[:60]!r}")
+        path, own = origin(template.filename, template.name or "", templates_dir)
+        raise problem(EmailTemplateError, path, code="no_subject", override=own, line=1, detail=first[:60])
     subject = " ".join(first[len(SUBJECT):].split())
     if not subject:
-        raise EmailTemplateError(f"{origin}: the Subject line is empty")
+        path, own = origin(template.filename, template.name or "", templates_dir)
+        raise problem(EmailTemplateError, path, code="empty_subject", override=own, line=_subject_line(template))
     return subject, rest.strip("\n") + "\n"
+
+
+def _subject_line(template: Template) -> int:
+    """The source line that holds 'Subject:' (1 when it cannot be read): where the empty subject is to be written."""
+    try:
+        source = Path(template.filename or "").read_text(encoding="utf-8-sig")
+    except OSError:
+        return 1
+    return next((n for n, line in enumerate(source.splitlines(), 1) if line.lstrip().startswith(SUBJECT)), 1)
 
 
 def person_address(person: _Person) -> str:
