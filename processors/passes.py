@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import faults
+from .effects import produce_documents
 from .errors import WorkbookChangedError, WorkbookError, WorkbookLockedError, WorkbookMissingError
 from .forms.definition import FormDef
 from .kinds import Kind, kind_for
@@ -124,6 +125,7 @@ def finish_kinds(kinds: dict[str, Kind]) -> None:
 def follow_up_work(ws: Workspace) -> DeliveryReport:
     """After the sheets show their statuses: reminders now due, then the mail."""
     run_timers(ws)
+    produce_documents(ws)   # the files recorded by the commits above, before the mail that carries them
     return deliver_due(ws)
 
 

@@ -13,13 +13,13 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+from ..effects import issue_document, send
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
 from ..kinds import Kind, register
 from ..money import capitals, line_total, round_fen
 from ..store.db import Record
 from . import model
-from .effects import issue_document, send
 
 
 def monday(day: dt.date) -> dt.date:

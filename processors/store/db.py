@@ -19,7 +19,8 @@ from typing import Any
 
 from ..resources import package_file
 
-SCHEMA_VERSION = 5  # 2: meta table, indexes for content lookups and view refreshes; 3: outbox; 4: attachments; 5: bills
+SCHEMA_VERSION = 6  # 2: meta table, indexes for content lookups and view refreshes; 3: outbox; 4: attachments; 5: bills
+#                     6: documents (a new table: schema.sql creates it in an existing store)
 
 
 @dataclass
