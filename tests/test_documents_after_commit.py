@@ -11,6 +11,7 @@ import datetime as dt
 import email
 import email.policy
 import hashlib
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
@@ -175,6 +176,37 @@ def test_a_file_changed_after_it_was_written_is_never_mailed_and_its_record_is_f
     pdf.write_bytes(issued)                                                 # the original put back
     flow.run()
     assert [body for _, body in carrying(flow, pdf.name)] == [issued, issued]
+
+
+def test_an_issued_file_deleted_before_its_mail_went_is_made_again_from_the_record(flow: Flow) -> None:
+    flow.drafted()
+    for column, who in O1[:-1]:
+        flow.orders.set(2, **{column: f"同意 {who}"})
+        flow.run()
+    last_signature(flow, 2)
+    run_pass(flow.ws, follow_up=False)
+    produce_documents(flow.ws)
+    pdf = flow.ws.cfg.output_dir / f"{PO1}.pdf"
+    issued = pdf.read_bytes()
+    pdf.unlink()
+    assert deliver_due(flow.ws).waiting == 2 and carrying(flow, pdf.name) == []
+    assert "尚未生成" in queued(flow, f"{PO1}:to_supplier").last_error
+    flow.at(START + dt.timedelta(days=3))
+    flow.run()
+    assert pdf.read_bytes() == issued
+    assert [body for _, body in carrying(flow, pdf.name)] == [issued, issued]
+
+
+def test_a_store_from_before_the_documents_table_is_upgraded_and_issues_as_recorded(flow: Flow) -> None:
+    flow.ws.close()
+    conn = sqlite3.connect(flow.ws.cfg.state_path)
+    conn.executescript("DROP TABLE documents; PRAGMA user_version = 5;")
+    conn.close()
+    flow.at(START)
+    flow.to_placed()
+    doc = documents.get(flow.ws.store, PO1)
+    assert doc is not None and doc.state == "written"
+    assert len(carrying(flow, f"{PO1}.pdf")) == 2
 
 
 # -- a crash between the commit and the file -------------------------------------------------------------

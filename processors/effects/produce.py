@@ -12,6 +12,10 @@ One document's trouble stays with it: a template fault or a different file at
 its path marks that row failed and flags its record's row (in zh or en), and
 the other documents go on. A failed row is tried again only once what it
 failed on changed (the templates, or the file at its path), not on every pass.
+
+Crash points (SHEETFLOW_CRASH_AT): `document_before_write` (rendered, no file yet) and
+`document_after_write` (the file there, the row still pending); either way the next
+pass renders the same bytes, finds or writes the file, and the mail goes once.
 """
 
 from __future__ import annotations

@@ -35,6 +35,12 @@ Crash points (SHEETFLOW_CRASH_AT, see faults.py) and their outcome on restart:
   transaction that marks the row sent. (eml: after the rename; the next run
   finds the file and marks the row sent, with no second file.)
 
+An issued document is carried only as it was recorded (the documents table):
+written, and the attached bytes' sha256 the one recorded. A document not made
+yet (or that failed) holds its mail in the queue, the reason in last_error for
+`sheetflow status`; a file changed since it was written is never sent and its
+record's row says so. Attachments outside the table are sent as they are.
+
 Several processes may call deliver_due (a `watch` and a cron `mail send`): a
 lock file lets one deliver at a time; the other returns at once. Holding it is
 also what makes the crash recovery safe: a row in `sending` or `data_end` can
