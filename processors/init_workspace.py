@@ -15,6 +15,7 @@ from .forms.definition import FormDef, load_forms
 from .forms.rules import RULES
 from .i18n import Translator
 from .resources import bundled_dir, bundled_file
+from .sample_story import Story
 from .sheets.generate import create_form_workbook, resolve_sample_value
 
 log = logging.getLogger("sheetflow")
@@ -61,8 +62,6 @@ def init_workspace(root: Path, *, sample: bool = False, language: str | None = N
 
 def _sample(root: Path, cfg: Any, forms: dict[str, FormDef], fresh: list[tuple[FormDef, Path]], today: Any) -> None:
     """A new example: the order story first (when its forms are all new here), then the rows for your first pass."""
-    from .sample_story import Story
-
     story_forms = {"purchase_request", "purchase_plan", "order_line", "purchase_order", "unit", "lease",
                    "rent_payment", "tenant_sales"}
     if story_forms <= {f.id for f, _ in fresh} and story_forms <= set(forms) and not cfg.state_path.exists():

@@ -16,6 +16,7 @@ import logging
 from pathlib import Path
 
 from . import faults
+from .effects import produce_documents
 from .engine.books import Book
 from .engine.books.google import GoogleSheetBook
 from .engine.books.local import LocalBook
@@ -165,12 +166,16 @@ def follow_up_work(ws: Workspace, report: PassReport | None = None) -> DeliveryR
     with guarded(ws, "route_timers", key="route_timers") as out:
         faults.point("route_timers")
         run_timers(ws)
+    with guarded(ws, "documents", key="documents") as made:
+        faults.point("documents")
+        produce_documents(ws)   # the files the commits above recorded, before the mail that carries them
     delivered: DeliveryReport | None = None
     with guarded(ws, "mail", key="mail") as sent:
         faults.point("mail")
         delivered = deliver_due(ws)
     if report is not None:
-        report.faults += [name for name, o in (("route_timers", out), ("mail", sent)) if o.failed]
+        report.faults += [name for name, o in (("route_timers", out), ("documents", made), ("mail", sent))
+                          if o.failed]
     return delivered
 
 

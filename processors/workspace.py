@@ -17,6 +17,7 @@ from .forms.definition import FormDef, load_forms
 from .forms.rules import RULES
 from .i18n import Translator
 from .resources import bundled_dir
+from .sheets.locks import is_lock_or_temp
 from .store import Store
 
 LOCK_NAME = ".sheetflow.lock"
@@ -142,6 +143,4 @@ def rules_hash(cfg: Config) -> str:
 
 
 def _is_temp(name: str) -> bool:
-    from .sheets.locks import is_lock_or_temp
-
     return is_lock_or_temp(name)

@@ -15,8 +15,10 @@ DEFERRED = {
     "weasyprint": "WeasyPrint takes ~0.5 s to import; only a document needs it",
     "processors.documents.pdf": "imports WeasyPrint (see above)",
     "openpyxl": "only `init` authors workbooks; `status` and `run` start without it",
+    "processors.sheets.google.client": "gspread and google-auth: only a Google workspace opens a client",
 }
-CLI = {"processors/cli.py"}   # the command starts in a third of a second: each subcommand imports what it uses
+# the command starts in a third of a second: each subcommand imports what it uses
+CLI = {"processors/cli.py", "processors/mail/commands.py"}
 
 
 def modules() -> dict[str, ast.Module]:
@@ -49,8 +51,14 @@ def graph() -> dict[str, set[str]]:
         for node in tree.body:
             if _type_checking(node):
                 continue
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                edges[name] |= {t for t in _target(name, node, is_pkg) if t in mods and t != name}
+            if isinstance(node, ast.ImportFrom):
+                head, *names = _target(name, node, is_pkg)
+                modules_named = [t for t in names if t in mods]
+                # `from . import x` loads module x (its package is loaded first by Python itself, not a cycle)
+                edges[name] |= set(modules_named) if len(modules_named) == len(names) else {head, *modules_named}
+            elif isinstance(node, ast.Import):
+                edges[name] |= set(_target(name, node, is_pkg))
+            edges[name] = {t for t in edges[name] if t in mods and t != name}
     return edges
 
 

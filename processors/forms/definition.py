@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -328,8 +329,6 @@ def _load_field(sec: Section) -> FieldDef:
     if ftype == "signature" and not role:
         raise sec.fail("role", "the role whose holder signs here (e.g. department_head)")
     bounds: dict[str, Any] = {}
-    from decimal import Decimal
-
     for key in ("gt", "ge", "lt", "le"):
         if sec.has(key):
             if ftype not in NUMERIC_TYPES:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..effects import address, send
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
 from ..kinds import Kind, register
-from ..orders.effects import address, send
 from ..store.db import Record
 from ..workflow.route import Route
 from . import terms as T

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..effects import address, issue_document, people, save_data, send, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
 from ..kinds import Kind, amendment_key, register
 from ..money import capitals, format_figures
-from ..orders.effects import address, issue_document, people, save_data, send, set_state
-from ..orders.model import digest
+from ..store.changes import digest
 from ..store.db import Record
 from ..workflow.route import Route
 from . import terms as T

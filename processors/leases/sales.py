@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..effects import save_data, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
 from ..kinds import Kind, register
 from ..money import format_figures
-from ..orders.effects import save_data, set_state
 from ..store.db import Record
 from . import terms as T
 from .ledger import write_bills

@@ -35,6 +35,12 @@ Crash points (SHEETFLOW_CRASH_AT, see faults.py) and their outcome on restart:
   transaction that marks the row sent. (eml: after the rename; the next run
   finds the file and marks the row sent, with no second file.)
 
+An issued document is carried only as it was recorded (the documents table):
+written, and the attached bytes' sha256 the one recorded. A document not made
+yet (or that failed) holds its mail in the queue, the reason in last_error for
+`sheetflow status`; a file changed since it was written is never sent and its
+record's row says so. Attachments outside the table are sent as they are.
+
 Several processes may call deliver_due (a `watch` and a cron `mail send`): a
 lock file lets one deliver at a time; the other returns at once. Holding it is
 also what makes the crash recovery safe: a row in `sending` or `data_end` can
@@ -45,15 +51,17 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import logging
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email.message import EmailMessage
 
 from .. import faults
 from ..config import MailSettings
-from ..store import Store
+from ..store import Store, documents
 from ..workspace import Workspace
 from . import outbox
 from .eml import eml_path, write_eml
@@ -73,6 +81,7 @@ class DeliveryReport:
     failed: int = 0
     unknown: int = 0
     requeued: int = 0      # rows found in `sending` after a crash and put back in the queue
+    waiting: int = 0       # (also counted in deferred) an attached document is not written, or not as recorded
     busy: bool = False     # another process was delivering; nothing was done
 
 
@@ -176,15 +185,62 @@ class _Delivery:
         log.info(self.ws.t("mail.log_sent", key=row.key, to=", ".join(row.recipients)))
 
     def _wire(self, row: OutboxRow) -> bytes | None:
-        """The message bytes, or None after failing the row (an address no server can take)."""
+        """The message bytes, or None after failing the row (an address no server can take) or holding it."""
+        if row.attachments and not self._documents_ready(row):
+            return None
         try:
-            return to_bytes(build(row, self.mail.sender, self.ws.clock.now(), self.ws.root))
+            msg = build(row, self.mail.sender, self.ws.clock.now(), self.ws.root)
         except BadAddress as exc:
             self._failed(row, self.ws.t("mail.bad_address", address=str(exc)))
             return None
-        except OSError as exc:  # an issued document moved away: a person must put it back, then resend
+        except OSError as exc:  # an attachment outside the documents table moved away: put it back, then resend
             self._failed(row, self.ws.t("mail.attachment_missing", file=getattr(exc, "filename", "") or str(exc)))
             return None
+        if row.attachments and not self._as_recorded(row, msg):
+            return None
+        return to_bytes(msg)
+
+    # -- the attachment gate: an issued document goes out only as it was recorded -------------------
+    def _documents_ready(self, row: OutboxRow) -> bool:
+        """Every attached document of the table is written and its file is there; otherwise the mail waits.
+
+        A written document whose file is gone is made again (produce_documents, next pass) from its stored
+        context, which gives the same bytes. Attachments that are not in the table are not held.
+        """
+        for rel, doc in documents.by_paths(self.ws.store, row.attachments).items():
+            if doc.state == documents.WRITTEN and not (self.ws.root / rel).is_file():
+                documents.reopen(self.ws.store, doc.key, at=self._now())
+                doc = replace(doc, state=documents.PENDING)
+            if doc.state != documents.WRITTEN:
+                state = self.ws.t(f"effects.state_{doc.state}")
+                self._wait(row, self.ws.t("effects.mail_waits_document", file=rel, state=state))
+                return False
+        return True
+
+    def _as_recorded(self, row: OutboxRow, msg: EmailMessage) -> bool:
+        """The bytes about to go out are the bytes recorded when written; a changed file flags its record."""
+        docs = documents.by_paths(self.ws.store, row.attachments)
+        for rel, part in zip(row.attachments, msg.iter_attachments(), strict=True):
+            doc = docs.get(rel)
+            if doc is None:
+                continue
+            found = hashlib.sha256(part.get_content()).hexdigest()
+            if found != doc.sha256:
+                notice = self.ws.t("effects.document_tampered", file=rel)
+                documents.mark_failed(self.ws.store, doc, error=notice, sha256=doc.sha256, blocked_by=f"file:{found}",
+                                      notice=notice, at=self._now())
+                log.warning(self.ws.t("effects.log_document_failed", key=doc.key, error=notice))
+                self._wait(row, notice)
+                return False
+        return True
+
+    def _wait(self, row: OutboxRow, reason: str) -> None:
+        """Still queued and due, with the reason `status` shows; attempts count up once per reason, not per pass."""
+        if row.last_error != reason:
+            outbox.defer(self.ws.store, row.id, error=reason, next_attempt_at=row.next_attempt_at)
+        self.report.waiting += 1
+        self.report.deferred += 1
+        log.info("%s: %s", row.key, reason)
 
     # -- transports ------------------------------------------------------------------------
     def _eml(self, row: OutboxRow) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ..effects import address, send, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
 from ..kinds import Kind, register
 from ..store.db import Record
 from ..workspace import Workspace
 from . import model
-from .effects import address, send, set_state
 from .order_state import refresh_order
 
 

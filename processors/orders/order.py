@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from ..effects import address, issue_document, people, send, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
 from ..kinds import Kind, amendment_key, register
@@ -19,7 +20,6 @@ from ..money import capitals
 from ..store.db import Record
 from ..workflow.route import Route
 from . import model
-from .effects import address, issue_document, people, send, set_state
 from .order_state import credit_days, payment_request_due, request_payment
 from .outstanding import write_outstanding
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..effects import address, issue_document, people, save_data, send, set_state
 from ..money import capitals
 from ..store.db import Record
 from ..workspace import Workspace
 from . import model
-from .effects import address, issue_document, people, save_data, send, set_state
 
 
 def find_order(ws: Workspace, ref: str) -> Record | None:

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+from ..effects import issue_document, send
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
 from ..kinds import Kind, register
@@ -20,7 +21,6 @@ from ..money import capitals, line_total, round_fen
 from ..store.db import Record
 from ..workflow.route import Route
 from . import model
-from .effects import issue_document, send
 
 
 def monday(day: dt.date) -> dt.date:

@@ -24,7 +24,7 @@ from .outbox import OutboxMixin
 from .pass_state import PassStateMixin
 from .transitions import TransitionsMixin
 
-SCHEMA_VERSION = 6  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: landed, faults
+SCHEMA_VERSION = 7  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: documents; 7: landed, faults
 
 
 @dataclass

@@ -195,3 +195,21 @@ CREATE TABLE IF NOT EXISTS faults (
     at          TEXT NOT NULL,
     UNIQUE (file, stage, row, key)
 );
+-- Every document to issue (issue 10), recorded in the transaction that decides it, with the date it is
+-- dated and the context it is rendered from; the file is produced after the commit from this row alone,
+-- so a retry on another day renders the same bytes. A mail attaching it waits until it is `written`.
+CREATE TABLE IF NOT EXISTS documents (
+    key          TEXT PRIMARY KEY,           -- the document's name: PO-2026-0001, PO-2026-0001-付款申请
+    record_key   TEXT NOT NULL,              -- the record it belongs to (flagged when it fails)
+    template     TEXT NOT NULL,              -- documents/{template}.html
+    context      TEXT NOT NULL,              -- JSON, Decimal/date/datetime tagged (effects.context)
+    issued_on    TEXT NOT NULL,              -- the day it is dated
+    path         TEXT NOT NULL UNIQUE,       -- workspace-relative, as mails attach it
+    state        TEXT NOT NULL DEFAULT 'pending',  -- pending | written | failed
+    sha256       TEXT NOT NULL DEFAULT '',   -- of the bytes rendered (the file a mail may carry)
+    error        TEXT NOT NULL DEFAULT '',
+    blocked_by   TEXT NOT NULL DEFAULT '',   -- failed: what it waits on to change (file:<sha> | templates:<fp>)
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_unsettled ON documents (state) WHERE state != 'written';
