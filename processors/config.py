@@ -177,11 +177,25 @@ def load_config(root: Path) -> Config:
     cfg.leases = load_leases(top.section("leases", None))
     cfg.suppliers = load_suppliers(top.section("suppliers", None))
 
+    _load_places(top, root, cfg)
+    cfg.watch = _load_watch(top.section("watch", None))
+
+    cfg.departments = tuple(top.str_list("departments", []))
+    cfg.people = tuple(_load_people(top, cfg.departments))
+    cfg.approvals = _load_approvals(top.section("approvals", None))
+    cfg.mail = _load_mail(top.section("mail", None))
+
+    cfg.forms = _load_form_settings(top.section("forms", None))
+    cfg.google = load_google(top.section("google", None))
+    return cfg
+
+
+def _load_places(top: Section, root: Path, cfg: Config) -> None:
+    """Where the sheets, outputs, outbox, store, forms and templates of the workspace are."""
     backend = top.section("backend", None)
     backend.unknown({"kind", "sheets_dir"})
     cfg.backend = backend.choice("kind", ("xlsx", "google"), "xlsx")
     cfg.sheets_dir = root / backend.text("sheets_dir", "sheets")
-
     paths = top.section("paths", None)
     paths.unknown({"output", "outbox", "state", "forms", "templates"})
     cfg.output_dir = root / paths.text("output", "output")
@@ -190,7 +204,8 @@ def load_config(root: Path) -> Config:
     cfg.forms_dir = root / paths.text("forms", "forms")
     cfg.templates_dir = root / paths.text("templates", "templates")
 
-    watch = top.section("watch", None)
+
+def _load_watch(watch: Section) -> WatchSettings:
     watch.unknown({"debounce_seconds", "poll_interval_seconds", "settle_seconds", "tick_seconds"})
     values = {}
     for key in ("debounce_seconds", "poll_interval_seconds", "settle_seconds", "tick_seconds"):
@@ -198,14 +213,10 @@ def load_config(root: Path) -> Config:
         if value <= 0:
             raise watch.fail(key, "a positive number of seconds")
         values[key] = float(value)
-    cfg.watch = WatchSettings(**values)
+    return WatchSettings(**values)
 
-    cfg.departments = tuple(top.str_list("departments", []))
-    cfg.people = tuple(_load_people(top, cfg.departments))
-    cfg.approvals = _load_approvals(top.section("approvals", None))
-    cfg.mail = _load_mail(top.section("mail", None))
 
-    forms = top.section("forms", None)
+def _load_form_settings(forms: Section) -> dict[str, FormSettings]:
     settings: dict[str, FormSettings] = {}
     for form_id in forms.data:
         sec = forms.section(form_id)
@@ -215,9 +226,7 @@ def load_config(root: Path) -> Config:
         tab = sec.text("tab", None) or sec.text("sheet", None)
         sid = spreadsheet_id(sec, "spreadsheet") if sec.has("spreadsheet") else None
         settings[form_id] = FormSettings(file=sec.text("file", None), sheet=tab, spreadsheet=sid)
-    cfg.forms = settings
-    cfg.google = load_google(top.section("google", None))
-    return cfg
+    return settings
 
 
 def _load_people(top: Section, departments: tuple[str, ...]) -> list[Person]:

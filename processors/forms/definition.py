@@ -219,14 +219,7 @@ def load_form(path: Path, rule_names: set[str]) -> FormDef:
     form_id = top.text("id")
     if not _NAME.match(form_id):
         raise top.fail("id", "lower-case letters, digits and _ (e.g. purchase_request)")
-    numbering = top.section("numbering")
-    numbering.unknown({"prefix", "digits"})
-    prefix = numbering.text("prefix")
-    if not re.fullmatch(r"[A-Z][A-Z0-9]{0,5}", prefix):
-        raise numbering.fail("prefix", "1–6 capital letters or digits, starting with a letter (e.g. PR)")
-    digits = numbering.get("digits", int, 4)
-    if not 3 <= digits <= 8:
-        raise numbering.fail("digits", "an integer from 3 to 8")
+    prefix, digits = _numbering(top.section("numbering"))
 
     fields = [_load_field(sec) for sec in top.sections("fields")]
     if not fields:
@@ -239,41 +232,14 @@ def load_form(path: Path, rule_names: set[str]) -> FormDef:
             raise FormDefinitionError(path, f"fields[{i}].same_department_as",
                                       f"the name of another field, got {f.same_department_as!r}")
 
-    system = []
-    for sec in top.sections("system"):
-        sec.unknown({"role", "label", "width"})
-        system.append(SystemColumn(role=sec.choice("role", SYSTEM_ROLES), label=_labels(sec, "label"),
-                                   width=float(sec.get("width", (int, float), 14))))
-    roles = [c.role for c in system]
-    for role in REQUIRED_SYSTEM_ROLES:
-        if role not in roles:
-            raise top.fail("system", f"a [[system]] column with role = {role!r}")
-    if len(set(roles)) != len(roles):
-        raise top.fail("system", "each role at most once")
+    system = _system_columns(top)
     _check_headers_unique(path, fields, system)
 
-    rules = []
-    for sec in top.sections("rules"):
-        check = sec.text("check")
-        if check not in rule_names:
-            raise sec.fail("check", f"a known rule ({', '.join(sorted(rule_names))})")
-        params = {k: v for k, v in sec.data.items() if k != "check"}
-        for key, value in params.items():
-            if key.endswith("field") and value not in names:
-                raise sec.fail(key, f"the name of a field of this form, got {value!r}")
-        rules.append(RuleDef(check=check, params=params))
+    rules = _rules(top, rule_names, names)
 
     workflow = top.section("workflow")
-    workflow.unknown({"on_valid", "states"})
-    states: dict[str, StateDef] = {}
     states_sec = workflow.section("states")
-    for name in states_sec.data:
-        sec = states_sec.section(name)
-        sec.unknown({"label", "next"})
-        states[name] = StateDef(name=name, label=_labels(sec, "label"), next=_labels(sec, "next", False))
-    on_valid = workflow.text("on_valid")
-    if on_valid not in states:
-        raise workflow.fail("on_valid", f"one of the states defined under [workflow.states] ({', '.join(states)})")
+    states, on_valid = _states(workflow, states_sec)
     route, amount = load_route(top, {f.name: f for f in fields}, _labels)
     if route:
         for needed in ("approved", "rejected"):
@@ -290,6 +256,59 @@ def load_form(path: Path, rule_names: set[str]) -> FormDef:
         route=route, amount=amount, kind=top.text("kind", None), after=tuple(top.str_list("after", [])),
         signed=signed, unique=unique,
     )
+
+
+def _numbering(numbering: Section) -> tuple[str, int]:
+    numbering.unknown({"prefix", "digits"})
+    prefix = numbering.text("prefix")
+    if not re.fullmatch(r"[A-Z][A-Z0-9]{0,5}", prefix):
+        raise numbering.fail("prefix", "1–6 capital letters or digits, starting with a letter (e.g. PR)")
+    digits = numbering.get("digits", int, 4)
+    if not 3 <= digits <= 8:
+        raise numbering.fail("digits", "an integer from 3 to 8")
+    return prefix, digits
+
+
+def _system_columns(top: Section) -> list[SystemColumn]:
+    system = []
+    for sec in top.sections("system"):
+        sec.unknown({"role", "label", "width"})
+        system.append(SystemColumn(role=sec.choice("role", SYSTEM_ROLES), label=_labels(sec, "label"),
+                                   width=float(sec.get("width", (int, float), 14))))
+    roles = [c.role for c in system]
+    for role in REQUIRED_SYSTEM_ROLES:
+        if role not in roles:
+            raise top.fail("system", f"a [[system]] column with role = {role!r}")
+    if len(set(roles)) != len(roles):
+        raise top.fail("system", "each role at most once")
+    return system
+
+
+def _rules(top: Section, rule_names: set[str], names: list[str]) -> list[RuleDef]:
+    rules = []
+    for sec in top.sections("rules"):
+        check = sec.text("check")
+        if check not in rule_names:
+            raise sec.fail("check", f"a known rule ({', '.join(sorted(rule_names))})")
+        params = {k: v for k, v in sec.data.items() if k != "check"}
+        for key, value in params.items():
+            if key.endswith("field") and value not in names:
+                raise sec.fail(key, f"the name of a field of this form, got {value!r}")
+        rules.append(RuleDef(check=check, params=params))
+    return rules
+
+
+def _states(workflow: Section, states_sec: Section) -> tuple[dict[str, StateDef], str]:
+    workflow.unknown({"on_valid", "states"})
+    states: dict[str, StateDef] = {}
+    for name in states_sec.data:
+        sec = states_sec.section(name)
+        sec.unknown({"label", "next"})
+        states[name] = StateDef(name=name, label=_labels(sec, "label"), next=_labels(sec, "next", False))
+    on_valid = workflow.text("on_valid")
+    if on_valid not in states:
+        raise workflow.fail("on_valid", f"one of the states defined under [workflow.states] ({', '.join(states)})")
+    return states, on_valid
 
 
 def _field_list(top: Section, key: str, names: list[str], fields: list[FieldDef]) -> tuple[str, ...]:

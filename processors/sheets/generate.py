@@ -35,48 +35,15 @@ def create_form_workbook(path: Path, form: FormDef, cfg: Config, t: Translator,
     wb = Workbook()
     ws = wb.active
     ws.title = form.sheet
-    bold = Font(bold=True)
-    thin = Side(style="thin", color="808080")
-    thick = Side(style="medium", color="404040")
     col = 0
     for fdef in form.fields:
         col += 1
-        cell = ws.cell(row=1, column=col, value=fdef.header())
-        cell.font, cell.fill = bold, USER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        cell.border = Border(bottom=thin)
-        letter = column_letter(col)
-        ws.column_dimensions[letter].width = _fit(fdef.width, fdef.label)
-        if fdef.type == "signoff":
-            ws.column_dimensions[letter].fill = SIGN_FILL
-            cell.fill = PatternFill("solid", fgColor="FFD966")
-        if fdef.type in _NUMBER_FORMATS:
-            ws.column_dimensions[letter].number_format = _NUMBER_FORMATS[fdef.type]
-        note = header_note(fdef.required, fdef.help, t)
-        if note:
-            cell.comment = Comment(note, "sheetflow", width=260, height=110)
-        if fdef.type == "choice":
-            labels = [label for _, label in choice_options(fdef, cfg, t.language)]
-            if labels:
-                dv = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True,
-                                    errorStyle="warning", showErrorMessage=True,
-                                    error=t.pick({"zh": "请从列表中选择。", "en": "Pick a value from the list."}))
-                dv.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
-                ws.add_data_validation(dv)
+        _field_header(ws, col, fdef, cfg, t)
     first_system = col + 1
     for sys_col in form.system:
         col += 1
-        cell = ws.cell(row=1, column=col, value=sys_col.header())
-        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), SYSTEM_HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        cell.comment = Comment(t.pick({"zh": "系统填写，请勿修改。", "en": "Written by sheetflow; do not edit."}),
-                               "sheetflow", width=200, height=50)
-        letter = column_letter(col)
-        dim = ws.column_dimensions[letter]
-        dim.width = _fit(sys_col.width, sys_col.label)
-        dim.fill = SYSTEM_FILL
-        dim.alignment = Alignment(wrap_text=sys_col.role == "message", vertical="top")
-        dim.font = Font(color="404040")
+        _system_header(ws, col, sys_col, t)
+    thick = Side(style="medium", color="404040")
     ws.cell(row=1, column=first_system).border = Border(left=thick)
     ws.freeze_panes = "B2"
     ws.page_setup.orientation = "landscape"     # printed for sign-off meetings: one page wide
@@ -93,6 +60,46 @@ def create_form_workbook(path: Path, form: FormDef, cfg: Config, t: Translator,
     _help_sheet(wb, form, t)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
+
+
+def _field_header(ws: Any, col: int, fdef: Any, cfg: Config, t: Translator) -> None:
+    """A staff column: its bilingual header with a note, its width, number format and dropdown."""
+    cell = ws.cell(row=1, column=col, value=fdef.header())
+    cell.font, cell.fill = Font(bold=True), USER_FILL
+    cell.alignment = Alignment(wrap_text=True, vertical="center")
+    cell.border = Border(bottom=Side(style="thin", color="808080"))
+    letter = column_letter(col)
+    ws.column_dimensions[letter].width = _fit(fdef.width, fdef.label)
+    if fdef.type == "signoff":
+        ws.column_dimensions[letter].fill = SIGN_FILL
+        cell.fill = PatternFill("solid", fgColor="FFD966")
+    if fdef.type in _NUMBER_FORMATS:
+        ws.column_dimensions[letter].number_format = _NUMBER_FORMATS[fdef.type]
+    note = header_note(fdef.required, fdef.help, t)
+    if note:
+        cell.comment = Comment(note, "sheetflow", width=260, height=110)
+    if fdef.type == "choice":
+        labels = [label for _, label in choice_options(fdef, cfg, t.language)]
+        if labels:
+            dv = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True,
+                                errorStyle="warning", showErrorMessage=True,
+                                error=t.pick({"zh": "请从列表中选择。", "en": "Pick a value from the list."}))
+            dv.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
+            ws.add_data_validation(dv)
+
+
+def _system_header(ws: Any, col: int, sys_col: Any, t: Translator) -> None:
+    """A column sheetflow writes: grey, with a note not to edit it."""
+    cell = ws.cell(row=1, column=col, value=sys_col.header())
+    cell.font, cell.fill = Font(bold=True, color="FFFFFF"), SYSTEM_HEADER_FILL
+    cell.alignment = Alignment(wrap_text=True, vertical="center")
+    cell.comment = Comment(t.pick({"zh": "系统填写，请勿修改。", "en": "Written by sheetflow; do not edit."}),
+                           "sheetflow", width=200, height=50)
+    dim = ws.column_dimensions[column_letter(col)]
+    dim.width = _fit(sys_col.width, sys_col.label)
+    dim.fill = SYSTEM_FILL
+    dim.alignment = Alignment(wrap_text=sys_col.role == "message", vertical="top")
+    dim.font = Font(color="404040")
 
 
 def _fit(width: float, label: dict[str, str]) -> float:
