@@ -6,7 +6,7 @@ import datetime as dt
 
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, register
+from ..kinds import Kind, hookimpl
 from ..orders.effects import address, send
 from ..store.db import Record
 from . import terms as T
@@ -14,7 +14,6 @@ from . import terms as T
 OPEN_LEASE = ("approved", "awaiting_signature", "active")
 
 
-@register("fitout")
 class FitoutKind(Kind):
     def check(self, result: RowResult, key: str, row: int) -> str:
         v = result.values
@@ -61,3 +60,8 @@ class FitoutKind(Kind):
         send(self.ws, f"{record.key}:rejected:v{record.route_version}", "fitout_outcome", self._tenant(record),
              record, approved=False, lease=record.data.get("lease", ""), start=record.data.get("start", ""),
              drawings=record.data.get("drawings", ""), reason=reason)
+
+
+@hookimpl
+def sheetflow_kinds() -> dict[str, type[Kind]]:
+    return {"fitout": FitoutKind}

@@ -13,7 +13,7 @@ import datetime as dt
 
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, amendment_key, register
+from ..kinds import Kind, amendment_key, hookimpl
 from ..money import capitals, format_figures
 from ..orders.effects import address, issue_document, people, save_data, send, set_state
 from ..orders.model import digest
@@ -24,7 +24,6 @@ from .report import refresh_outputs
 from .schedule import Bill, LeaseError, regenerate_after_change, schedule, terminate
 
 
-@register("unit")
 class UnitKind(Kind):
     def check(self, result: RowResult, key: str, row: int) -> str:
         number = str(result.values.get("unit_no") or "").strip().upper()
@@ -54,7 +53,6 @@ class UnitKind(Kind):
                       end=(T.ends_on(lease) or "").__str__())
 
 
-@register("lease")
 class LeaseKind(Kind):
     def prepare(self) -> None:
         self.recheck_when(digest(self.store, T.UNIT) + digest(self.store, T.LEASE))
@@ -262,7 +260,6 @@ class LeaseKind(Kind):
                     self.store.conn.execute("UPDATE records SET sheet_dirty = 1 WHERE id = ?", (lease.id,))
 
 
-@register("rent_payment")
 class PaymentKind(Kind):
     """A payment is applied once, when it is numbered; after that it is part of the ledger and cannot change."""
 
@@ -310,3 +307,9 @@ class PaymentKind(Kind):
         left = T.dec(record.data.get("unapplied"))
         text = self.t("leases.g_applied", bills="；".join(parts) or "-")
         return text + (" " + self.t("leases.g_credit", amount=format_figures(left)) if left > 0 else "")
+
+
+@hookimpl
+def sheetflow_kinds() -> dict[str, type[Kind]]:
+    """Units, leases and rent payments, registered as a company's own kinds would be (processors.kinds.plugins)."""
+    return {"unit": UnitKind, "lease": LeaseKind, "rent_payment": PaymentKind}

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, register
+from ..kinds import Kind, hookimpl
 from ..money import format_figures
 from ..orders.effects import save_data, set_state
 from ..store.db import Record
@@ -17,7 +17,6 @@ from .schedule import LeaseError, turnover_bill
 BILLED = ("active", "terminated", "expired", "cleared")
 
 
-@register("tenant_sales")
 class SalesKind(Kind):
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
@@ -93,3 +92,8 @@ class SalesKind(Kind):
             return text + " " + self.t("leases.g_turnover", amount=format_figures(turnover),
                                        basis=record.data.get("basis", ""))
         return text + " " + self.t("leases.g_no_turnover")
+
+
+@hookimpl
+def sheetflow_kinds() -> dict[str, type[Kind]]:
+    return {"tenant_sales": SalesKind}

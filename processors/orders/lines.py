@@ -11,14 +11,13 @@ from decimal import Decimal
 
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, register
+from ..kinds import Kind
 from ..store.db import Record
 from . import model
 from .effects import address, send, set_state
 from .order_state import refresh_order
 
 
-@register("order_line")
 class LineKind(Kind):
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]

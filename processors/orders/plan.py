@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, register
+from ..kinds import Kind
 from ..money import capitals, line_total, round_fen
 from ..store.db import Record
 from . import model
@@ -26,7 +26,6 @@ def monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-@register("purchase_plan")
 class PlanKind(Kind):
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
