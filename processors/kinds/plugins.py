@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import inspect
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,12 +100,23 @@ def load() -> Registry:
         _register(reg, ep.name, where, ep.load)
     try:
         manager.check_pending()
-    except pluggy.PluginValidationError as exc:  # a module-level @hookimpl under a name no hook has
-        name = manager.get_name(exc.plugin) or "?"
-        reg.problems.append(Problem(reg.where.get(name, name), "hookimpl", "plugin_unknown_hook",
-                                    {"detail": _one_line(exc), "hooks": ", ".join(sorted(KIND_HOOKS))}))
+    except pluggy.PluginValidationError as exc:  # a module-level @hookimpl under a name no plugin hook has
+        reg.problems.append(_stray(reg, exc))
     _collect(reg)
     return reg
+
+
+def _stray(reg: Registry, exc: pluggy.PluginValidationError) -> Problem:
+    """A module-level hookimpl no plugin hook has: most likely a kind's hook written outside its class."""
+    name = reg.manager.get_name(exc.plugin) or "?"
+    stray = sorted(hook for hook, caller in vars(reg.manager.hook).items()
+                   if not hook.startswith("_") and not caller.has_spec()
+                   and any(impl.plugin is exc.plugin for impl in caller.get_hookimpls()))
+    where = reg.where.get(name, name)
+    if set(stray) & KIND_HOOKS:
+        return Problem(where, "hookimpl", "plugin_hook_outside_kind", {"hooks": ", ".join(stray)})
+    return Problem(where, "hookimpl", "plugin_unknown_hook", {"detail": ", ".join(stray) or _one_line(exc),
+                                                              "hooks": "sheetflow_kinds"})
 
 
 def _register(reg: Registry, name: str, where: str, load_module: Callable[[], object]) -> None:
@@ -118,7 +130,7 @@ def _register(reg: Registry, name: str, where: str, load_module: Callable[[], ob
     try:
         reg.manager.register(module, name=name)
     except pluggy.PluginValidationError as exc:
-        reg.problems.append(Problem(where, "sheetflow_kinds", "plugin_signature", {"detail": _one_line(exc)}))
+        reg.problems.append(Problem(where, "sheetflow_kinds", "plugin_invalid", {"detail": _one_line(exc)}))
 
 
 def _collect(reg: Registry) -> None:
@@ -155,14 +167,32 @@ def _problem_with(reg: Registry, kind: object, cls: object) -> tuple[str, str, d
     try:
         check.register(cls, name=f"{kind}:{cls.__qualname__}")
     except pluggy.PluginValidationError as exc:
-        hook = next((h for h in sorted(KIND_HOOKS) if f"hook {h!r}" in str(exc)), "hookimpl")
-        return hook, "plugin_signature", {"kind": kind, "detail": _one_line(exc)}
+        return _refused(check, kind, cls, exc)
     try:
         check.check_pending()
-    except pluggy.PluginValidationError as exc:  # @hookimpl on a method whose name is no hook (a typo)
-        return "hookimpl", "plugin_unknown_hook", {"kind": kind, "detail": _one_line(exc),
+    except pluggy.PluginValidationError:  # @hookimpl on a method whose name is no hook (a typo)
+        stray = sorted(hook for hook, caller in vars(check.hook).items()
+                       if not hook.startswith("_") and not caller.has_spec() and caller.get_hookimpls())
+        return "hookimpl", "plugin_unknown_hook", {"detail": ", ".join(f"{cls.__name__}.{h}" for h in stray),
                                                    "hooks": ", ".join(sorted(KIND_HOOKS))}
     return None
+
+
+def _refused(check: KindManager, kind: str, cls: type[Kind], exc: pluggy.PluginValidationError,
+             ) -> tuple[str, str, dict[str, str]]:
+    """Say which method pluggy refused and what the contract passes it; pluggy's own words otherwise."""
+    for hook in sorted(KIND_HOOKS):
+        if f"hook {hook!r}" not in str(exc):
+            continue
+        spec = list(getattr(check.hook, hook).spec.argnames)
+        method = getattr(cls, hook)
+        params = [p for p in inspect.signature(method).parameters if p not in ("self", "cls")]
+        if set(params) - set(spec):
+            return hook, "plugin_signature", {"kind": kind, "method": f"{cls.__name__}.{hook}({', '.join(params)})",
+                                              "spec": f"{hook}({', '.join(spec)})", "extra": ", ".join(
+                                                  p for p in params if p not in spec)}
+        return hook, "plugin_invalid", {"detail": _one_line(exc)}
+    return "hookimpl", "plugin_invalid", {"detail": _one_line(exc)}
 
 
 def _one_line(exc: Exception) -> str:
