@@ -10,9 +10,11 @@ Two sets of hooks, as pytest and datasette declare theirs with pluggy:
   adds what the form's TOML cannot say.
 
 A kind implements a `KindHooks` hook by defining a method of that name on its
-`Kind` subclass; `@hookimpl(tryfirst=True)` and the other pluggy options are
-honoured when given. Arguments are passed by name, so an implementation may
-take fewer of them than the spec, never others (pluggy refuses it at start).
+`Kind` subclass (no marker needed, as pytest takes `pytest_*` functions); a
+hook it leaves out answers the default given here. Arguments are passed by
+name, so a method may take fewer of them than the spec, never others: pluggy
+refuses it when sheetflow starts. A kind's method is its form's one
+implementation, so it is never a wrapper.
 
 "The store transaction" below is the one SQLite transaction in which a stage
 records its decisions (`Store.transaction()`): what a hook changes inside it

@@ -24,7 +24,7 @@ import pluggy
 from ..errors import FormDefinitionError
 from .base import Kind
 from .hookspecs import ENTRY_POINT_GROUP, KIND_HOOKS, PROJECT, PluginHooks
-from .manager import FormKind, KindManager, form_kind
+from .manager import FormKind, KindManager
 
 if TYPE_CHECKING:
     from ..forms.definition import FormDef
@@ -168,6 +168,10 @@ def _problem_with(reg: Registry, kind: object, cls: object) -> tuple[str, str, d
         check.register(cls, name=f"{kind}:{cls.__qualname__}")
     except pluggy.PluginValidationError as exc:
         return _refused(check, kind, cls, exc)
+    wrappers = sorted(hook for hook in KIND_HOOKS for impl in getattr(check.hook, hook).get_hookimpls()
+                      if impl.wrapper or impl.hookwrapper)
+    if wrappers:  # a kind's method is the form's one implementation: there is nothing for it to wrap
+        return wrappers[0], "plugin_wrapper", {"method": f"{cls.__name__}.{wrappers[0]}"}
     try:
         check.check_pending()
     except pluggy.PluginValidationError:  # @hookimpl on a method whose name is no hook (a typo)
@@ -218,9 +222,9 @@ def known_kinds() -> set[str]:
 def kind_for(ws: Workspace, form: FormDef) -> FormKind:
     """The form's kind for one sync or stage: a fresh object (it keeps what earlier rows of the sync claimed)."""
     if form.kind is None:
-        return form_kind(Kind(ws, form), form.id)
+        return FormKind(Kind(ws, form), form.id)
     provided = registry().kinds.get(form.kind)
     if provided is None:  # Workspace start refuses this; reached only by a form changed since
         raise FormDefinitionError(form.path, "kind", ws.t("hooks.unknown_kind", kind=form.kind,
                                                           known=", ".join(sorted(known_kinds()))))
-    return form_kind(provided.cls(ws, form), f"{provided.plugin}:{form.kind}")
+    return FormKind(provided.cls(ws, form), f"{provided.plugin}:{form.kind}")
