@@ -89,7 +89,7 @@ class KindHooks:
 
     @hookspec
     def after_sync(self, changed: bool) -> None:
-        """After this form's sheet was synced without a problem (each round; `changed`: rows were decided).
+        """After this form's sheet was synced without a problem, in each round (`changed` is True today).
 
         OUTSIDE the store transaction (the sync committed). May move its own or other
         forms' records on in a transaction of its own (an order's payment request
@@ -147,9 +147,10 @@ class KindHooks:
         """The record's approval route ended in approval (or it has no route and became valid).
 
         INSIDE the store transaction that recorded the last sign-off (or the
-        numbering). May change this and related records and queue mail, in that
-        transaction; a document it issues is recorded there, its file follows the
-        commit. Every implementation runs; nothing is returned.
+        numbering). May change this and related records, issue documents and
+        queue mail, each under a key of record and event so that a retried pass
+        neither repeats nor loses it; all of it commits or rolls back with the
+        approval. Every implementation runs; nothing is returned.
         """
 
     @hookspec
