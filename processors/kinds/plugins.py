@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import inspect
+import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from ..forms.definition import FormDef
     from ..i18n import Translator
     from ..workspace import Workspace
+
+log = logging.getLogger("sheetflow")
 
 #: The families shipped with sheetflow, each a plugin module with a `sheetflow_kinds` hookimpl.
 BUILTIN_PLUGINS = (
@@ -125,6 +128,7 @@ def _register(reg: Registry, name: str, where: str, load_module: Callable[[], ob
     try:
         module = load_module()
     except Exception as exc:  # a company's package: anything may be wrong in it
+        log.debug("kind plugin %s does not import", where, exc_info=True)  # the traceback, for its author (-v)
         reg.problems.append(Problem(where, "import", "plugin_import", {"detail": f"{type(exc).__name__}: {exc}"}))
         return
     try:
@@ -140,6 +144,7 @@ def _collect(reg: Registry) -> None:
         try:
             provided = impl.function()
         except Exception as exc:
+            log.debug("kind plugin %s: sheetflow_kinds failed", where, exc_info=True)
             reg.problems.append(Problem(where, "sheetflow_kinds", "plugin_import",
                                         {"detail": f"{type(exc).__name__}: {exc}"}))
             continue
@@ -149,7 +154,7 @@ def _collect(reg: Registry) -> None:
         for kind, cls in provided.items():
             problem = _problem_with(reg, kind, cls)
             if problem is not None:
-                reg.problems.append(Problem(where, problem[0], problem[1], problem[2]))
+                reg.problems.append(Problem(where, *problem))
             else:
                 reg.kinds[kind] = Provided(cls, impl.plugin_name)
 
@@ -189,13 +194,12 @@ def _refused(check: KindManager, kind: str, cls: type[Kind], exc: pluggy.PluginV
         if f"hook {hook!r}" not in str(exc):
             continue
         spec = list(getattr(check.hook, hook).spec.argnames)
-        method = getattr(cls, hook)
-        params = [p for p in inspect.signature(method).parameters if p not in ("self", "cls")]
-        if set(params) - set(spec):
-            return hook, "plugin_signature", {"kind": kind, "method": f"{cls.__name__}.{hook}({', '.join(params)})",
-                                              "spec": f"{hook}({', '.join(spec)})", "extra": ", ".join(
-                                                  p for p in params if p not in spec)}
-        return hook, "plugin_invalid", {"detail": _one_line(exc)}
+        params = [p for p in inspect.signature(getattr(cls, hook)).parameters if p not in ("self", "cls")]
+        extra = [p for p in params if p not in spec]
+        if not extra:
+            return hook, "plugin_invalid", {"detail": _one_line(exc)}
+        return hook, "plugin_signature", {"kind": kind, "method": f"{cls.__name__}.{hook}({', '.join(params)})",
+                                          "spec": f"{hook}({', '.join(spec)})", "extra": ", ".join(extra)}
     return "hookimpl", "plugin_invalid", {"detail": _one_line(exc)}
 
 
