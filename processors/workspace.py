@@ -12,10 +12,11 @@ from typing import Any
 
 from .clock import Clock
 from .config import Config, load_config
-from .errors import ConfigError, FormDefinitionError, WorkspaceBusyError
+from .errors import ConfigError, WorkspaceBusyError
 from .forms.definition import FormDef, load_forms
 from .forms.rules import RULES
 from .i18n import Translator
+from .kinds import check_kinds
 from .resources import bundled_dir
 from .sheets.locks import is_lock_or_temp
 from .store import Store
@@ -29,14 +30,10 @@ class Workspace:
         self.root = self.cfg.root
         self.forms: dict[str, FormDef] = load_forms([bundled_dir("forms"), self.cfg.forms_dir], set(RULES))
         self.t = Translator(self.cfg.language)
+        check_kinds(self.forms, self.t)  # a broken kind plugin or a kind no plugin provides: stopped before the store
         self.clock = clock or Clock.from_env(self.cfg.tz)
         self.store = Store(self.cfg.state_path)
         self.rules_hash = rules_hash(self.cfg)
-        from .kinds import known_kinds
-
-        for form in self.forms.values():
-            if form.kind is not None and form.kind not in known_kinds():
-                raise FormDefinitionError(form.path, "kind", f"one of {', '.join(sorted(known_kinds()))}")
         self._google: Any = None
         #: False while init --sample replays history: the generated sheets and reports are written once, after
         self.generate_outputs = True

@@ -7,7 +7,7 @@ import datetime as dt
 from ..effects import address, send
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, register
+from ..kinds import Kind, hookimpl
 from ..store.db import Record
 from ..workflow.route import Route
 from . import terms as T
@@ -15,7 +15,6 @@ from . import terms as T
 OPEN_LEASE = ("approved", "awaiting_signature", "active")
 
 
-@register("fitout")
 class FitoutKind(Kind):
     def check(self, result: RowResult, key: str, row: int) -> str:
         v = result.values
@@ -60,3 +59,8 @@ class FitoutKind(Kind):
         send(self.ws, f"{record.key}:rejected:v{record.route_version}", "fitout_outcome", self._tenant(record),
              record, approved=False, lease=record.data.get("lease", ""), start=record.data.get("start", ""),
              drawings=record.data.get("drawings", ""), reason=reason)
+
+
+@hookimpl
+def sheetflow_kinds() -> dict[str, type[Kind]]:
+    return {"fitout": FitoutKind}

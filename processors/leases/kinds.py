@@ -14,7 +14,7 @@ import datetime as dt
 from ..effects import address, issue_document, people, save_data, send, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, amendment_key, register
+from ..kinds import Kind, amendment_key, hookimpl
 from ..money import capitals, format_figures
 from ..store.changes import digest
 from ..store.db import Record
@@ -25,7 +25,6 @@ from .report import refresh_outputs
 from .schedule import Bill, LeaseError, regenerate_after_change, schedule, terminate
 
 
-@register("unit")
 class UnitKind(Kind):
     def check(self, result: RowResult, key: str, row: int) -> str:
         number = str(result.values.get("unit_no") or "").strip().upper()
@@ -60,7 +59,6 @@ class UnitKind(Kind):
                       end=(T.ends_on(lease) or "").__str__())
 
 
-@register("lease")
 class LeaseKind(Kind):
     def prepare(self) -> None:
         self.recheck_when(digest(self.store, T.UNIT) + digest(self.store, T.LEASE))
@@ -264,7 +262,6 @@ class LeaseKind(Kind):
                     self.store.mark_sheet_dirty(lease.id)
 
 
-@register("rent_payment")
 class PaymentKind(Kind):
     """A payment is applied once, when it is numbered; after that it is part of the ledger and cannot change."""
 
@@ -308,3 +305,9 @@ class PaymentKind(Kind):
         left = T.dec(record.data.get("unapplied"))
         text = self.t("leases.g_applied", bills="；".join(parts) or "-")
         return text + (" " + self.t("leases.g_credit", amount=format_figures(left)) if left > 0 else "")
+
+
+@hookimpl
+def sheetflow_kinds() -> dict[str, type[Kind]]:
+    """Units, leases and rent payments, registered as a company's own kinds would be (processors.kinds.plugins)."""
+    return {"unit": UnitKind, "lease": LeaseKind, "rent_payment": PaymentKind}

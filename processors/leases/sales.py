@@ -7,7 +7,7 @@ import datetime as dt
 from ..effects import save_data, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, register
+from ..kinds import Kind, hookimpl
 from ..money import format_figures
 from ..store.db import Record
 from . import terms as T
@@ -17,7 +17,6 @@ from .schedule import LeaseError, turnover_bill
 BILLED = ("active", "terminated", "expired", "cleared")
 
 
-@register("tenant_sales")
 class SalesKind(Kind):
     def check(self, result: RowResult, key: str, row: int) -> str:
         own = self.store.record(key) if key else None
@@ -86,3 +85,8 @@ class SalesKind(Kind):
             return text + " " + self.t("leases.g_turnover", amount=format_figures(turnover),
                                        basis=record.data.get("basis", ""))
         return text + " " + self.t("leases.g_no_turnover")
+
+
+@hookimpl
+def sheetflow_kinds() -> dict[str, type[Kind]]:
+    return {"tenant_sales": SalesKind}

@@ -12,14 +12,13 @@ from decimal import Decimal
 from ..effects import address, send, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, register
+from ..kinds import Kind
 from ..store.db import Record
 from ..workspace import Workspace
 from . import model
 from .order_state import refresh_order
 
 
-@register("order_line")
 class LineKind(Kind):
     def prepare(self) -> None:
         """Requests or plans were approved (or stopped being): every line's R6 check may read differently now."""

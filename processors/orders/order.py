@@ -15,7 +15,7 @@ import json
 from ..effects import address, issue_document, people, send, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, amendment_key, register
+from ..kinds import Kind, amendment_key
 from ..money import capitals
 from ..store.db import Record
 from ..workflow.route import Route
@@ -24,7 +24,6 @@ from .order_state import credit_days, payment_request_due, request_payment
 from .outstanding import write_outstanding
 
 
-@register("purchase_order")
 class OrderKind(Kind):
     def prepare(self) -> None:
         mark = model.digest(self.store, model.LINE)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from ..effects import issue_document, send
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, register
+from ..kinds import Kind
 from ..money import capitals, line_total, round_fen
 from ..store.db import Record
 from ..workflow.route import Route
@@ -27,7 +27,6 @@ def monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-@register("purchase_plan")
 class PlanKind(Kind):
     def prepare(self) -> None:
         """Approved requests changed since the plans were last looked at: look at every plan row again."""

@@ -8,12 +8,11 @@ says what holds it. Its remarks stay free (forms/purchase_request.toml `signed`)
 
 from __future__ import annotations
 
-from ..kinds import Kind, register
+from ..kinds import Kind
 from ..store.db import Record
 from . import model
 
 
-@register("purchase_request")
 class RequestKind(Kind):
     def settled(self, record: Record) -> str | None:
         plans = [p.key for p in model.plans_holding(self.store, record.key, ("approved",))]
