@@ -52,26 +52,6 @@ def record_fault(ws: Workspace, exc: BaseException, *, stage: str, file: str = "
 
 
 @contextmanager
-def isolated(ws: Workspace, stage: str, *, file: str = "", form: str = "", key: str = "") -> Iterator[Outcome]:
-    """Run a block in a transaction (or a savepoint of the caller's); on an exception roll it back, record it,
-    and carry on. KeyboardInterrupt and SystemExit are not faults: they stop the process as asked."""
-    out = Outcome()
-    store = ws.store
-    try:
-        if store.conn.in_transaction:
-            with store.savepoint():
-                yield out
-        else:
-            with store.transaction():
-                yield out
-    except Exception as exc:  # the whole point: one failure must not stop the others
-        out.error = exc
-        record_fault(ws, exc, stage=stage, file=file, form=form, key=key)
-    else:
-        _cleared(ws, stage, file, key)
-
-
-@contextmanager
 def guarded(ws: Workspace, stage: str, *, file: str = "", form: str = "", key: str = "") -> Iterator[Outcome]:
     """Like `isolated`, for work that commits its own steps (mail delivery, generated files): no transaction
     around it, so each step it committed stands; a fault is recorded and the caller carries on."""
@@ -84,6 +64,16 @@ def guarded(ws: Workspace, stage: str, *, file: str = "", form: str = "", key: s
     else:
         _cleared(ws, stage, file, key)
 
+
+
+@contextmanager
+def isolated(ws: Workspace, stage: str, *, file: str = "", form: str = "", key: str = "") -> Iterator[Outcome]:
+    """Run a block in a transaction (or a savepoint of the caller's); on an exception roll it back, record it,
+    and carry on. KeyboardInterrupt and SystemExit are not faults: they stop the process as asked."""
+    store = ws.store
+    with (guarded(ws, stage, file=file, form=form, key=key) as out,
+          store.savepoint() if store.conn.in_transaction else store.transaction()):
+        yield out
 
 def _cleared(ws: Workspace, stage: str, file: str, key: str) -> None:
     if not ws.store.has_faults():

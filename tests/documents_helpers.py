@@ -69,3 +69,9 @@ def pdftotext(pdf: bytes, tmp_path: Path) -> str:
     out = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
                          check=True, capture_output=True, text=True).stdout
     return "".join(out.split())
+
+
+def pdf_file_text(path: Path) -> str:
+    """An issued PDF's text as pdftotext lays it out."""
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout

@@ -12,14 +12,13 @@ import email
 import email.policy
 import hashlib
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from documents_helpers import order_context
+from documents_helpers import order_context, pdf_file_text
 from orders_flow import O1, START, Flow, line_row, order_row
 
 from processors.effects import context as stored
@@ -41,11 +40,6 @@ def flow(tmp_path: Path) -> Iterator[Flow]:
     f = Flow(tmp_path / "ws")
     yield f
     f.close()
-
-
-def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def carrying(flow: Flow, name: str) -> list[tuple[str, bytes]]:
@@ -87,11 +81,21 @@ def queued(flow: Flow, key: str) -> outbox.OutboxRow:
 
 # -- the same bytes on another day -------------------------------------------------------------------
 
+def signed_not_yet_made(flow: Flow) -> None:
+    """An order signed by all four, decided and committed, its PDF and mails not yet made (follow-up not run)."""
+    flow.drafted()
+    for column, who in O1[:-1]:
+        flow.orders.set(2, **{column: f"同意 {who}"})
+        flow.run()
+    last_signature(flow, 2)
+    run_pass(flow.ws, follow_up=False)
+
+
 def test_a_document_made_again_on_another_day_is_the_same_file_dated_the_day_it_was_issued(flow: Flow) -> None:
     flow.to_placed()
     pdf = flow.ws.cfg.output_dir / f"{PO1}.pdf"
     issued = pdf.read_bytes()
-    assert "2026-11-29" in pdf_text(pdf)
+    assert "2026-11-29" in pdf_file_text(pdf)
     doc = documents.get(flow.ws.store, PO1)
     assert doc is not None and doc.state == "written" and doc.issued_on == "2026-11-29"
     assert doc.sha256 == hashlib.sha256(issued).hexdigest() and doc.record_key == PO1
@@ -105,7 +109,7 @@ def test_a_document_made_again_on_another_day_is_the_same_file_dated_the_day_it_
     flow.at(START + dt.timedelta(days=1))
     flow.run()
     assert pdf.read_bytes() == issued                                       # byte for byte
-    text = pdf_text(pdf)
+    text = pdf_file_text(pdf)
     assert "2026-11-29" in text and "2026-11-30" not in text and "府尚装饰工程有限公司" in text
     assert documents.get(flow.ws.store, PO1).state == "written"              # type: ignore[union-attr]
     assert len(carrying(flow, pdf.name)) == 2                               # nothing mailed twice
@@ -124,7 +128,7 @@ def test_the_second_decision_of_a_document_keeps_what_was_recorded_first(flow: F
         again = issue_document(ws, "purchase_order", "PO-2026-0099", later)
     assert again == first == Path("output/PO-2026-0099.pdf")
     assert produce_documents(ws).written == 1
-    text = pdf_text(ws.root / first)
+    text = pdf_file_text(ws.root / first)
     assert "万达广场三期" in text and "另一个项目" not in text and "2026-11-29" in text
 
 
@@ -179,12 +183,7 @@ def test_a_file_changed_after_it_was_written_is_never_mailed_and_its_record_is_f
 
 
 def test_an_issued_file_deleted_before_its_mail_went_is_made_again_from_the_record(flow: Flow) -> None:
-    flow.drafted()
-    for column, who in O1[:-1]:
-        flow.orders.set(2, **{column: f"同意 {who}"})
-        flow.run()
-    last_signature(flow, 2)
-    run_pass(flow.ws, follow_up=False)
+    signed_not_yet_made(flow)
     produce_documents(flow.ws)
     pdf = flow.ws.cfg.output_dir / f"{PO1}.pdf"
     issued = pdf.read_bytes()
@@ -228,19 +227,14 @@ def test_a_crash_before_the_file_is_marked_written_then_the_next_pass_writes_it_
     proc = run_cli("run", "-w", str(flow.root))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert documents.get(flow.ws.store, PO1).state == "written"              # type: ignore[union-attr]
-    assert "PO-2026-0001" in pdf_text(pdf)
+    assert "PO-2026-0001" in pdf_file_text(pdf)
     assert len(carrying(flow, pdf.name)) == 2
     assert run_cli("run", "-w", str(flow.root)).returncode == 0
     assert len(carrying(flow, pdf.name)) == 2                               # once each
 
 
 def test_mail_send_makes_a_document_left_pending_before_delivering(flow: Flow) -> None:
-    flow.drafted()
-    for column, who in O1[:-1]:
-        flow.orders.set(2, **{column: f"同意 {who}"})
-        flow.run()
-    last_signature(flow, 2)
-    run_pass(flow.ws, follow_up=False)
+    signed_not_yet_made(flow)
     proc = run_cli("mail", "send", "-w", str(flow.root))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert len(carrying(flow, f"{PO1}.pdf")) == 2
@@ -267,7 +261,7 @@ def test_a_template_failing_for_one_document_holds_only_that_documents_mail(flow
     assert flow.orders.cell(2, "status") == flow.orders.cell(3, "status") == "已下达"
     override.unlink()                                                       # the template fixed
     flow.run()
-    assert "加急" in pdf_text(flow.ws.cfg.output_dir / f"{PO2}.pdf")
+    assert "加急" in pdf_file_text(flow.ws.cfg.output_dir / f"{PO2}.pdf")
     assert len(carrying(flow, f"{PO2}.pdf")) == 2
     assert len(carrying(flow, f"{PO1}.pdf")) == 2
 

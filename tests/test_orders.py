@@ -7,13 +7,13 @@ import datetime as dt
 import email
 import email.policy
 import io
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 from conftest import good_row
+from documents_helpers import pdf_file_text
 from orders_flow import Flow, line_row
 from pypdf import PdfReader
 
@@ -23,11 +23,6 @@ def flow(tmp_path: Path) -> Iterator[Flow]:
     f = Flow(tmp_path / "ws")
     yield f
     f.close()
-
-
-def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def attachment_names(mail_path: Path) -> list[str]:
@@ -49,7 +44,7 @@ def test_plan_gathers_approved_requests_of_its_project_and_issues_a_pdf(flow: Fl
     flow.plans.set(2, commerce_head="同意 周刚")
     flow.run()
     assert flow.plans.cell(2, "status") == "已批准"
-    text = pdf_text(flow.ws.cfg.output_dir / "PP-2026-0001.pdf")
+    text = pdf_file_text(flow.ws.cfg.output_dir / "PP-2026-0001.pdf")
     assert "PP-2026-0001" in text and "捌仟捌佰叁拾伍元整" in text and "8,835.00" in text
     [mail] = [m for m in flow.outbox() if "采购计划已批准" in m.subject]
     assert "sunli@" in mail.to and attachment_names(mail.path) == ["PP-2026-0001.pdf"]
@@ -135,7 +130,7 @@ def test_order_is_signed_in_o1_order_then_issued_to_supplier_and_archives(flow: 
     assert flow.orders.cell(2, "status") == "已下达"
     assert [flow.lines.cell(r, "status") for r in (2, 3)] == ["已下单", "已下单"]
     pdf = flow.ws.cfg.output_dir / "PO-2026-0001.pdf"
-    text = pdf_text(pdf)
+    text = pdf_file_text(pdf)
     for expected in ("PO-2026-0001", "华美建材有限公司", "2,700.00", "1,575.00", "4,275.00", "肆仟贰佰柒拾伍元整",
                      "孙丽", "周刚", "王芳", "吴军", "万达广场 3F 工地", "府尚装饰工程有限公司"):
         assert expected in text, expected
@@ -180,7 +175,7 @@ def test_amendment_is_numbered_after_the_original_signed_again_and_supersedes_it
     assert flow.orders.cell(2, "status") == "已被修订"
     assert flow.lines.cell(2, "status") == "已被修订"
     assert (flow.ws.cfg.output_dir / "PO-2026-0001.pdf").exists()       # the original is kept
-    assert "PO-2026-0001 的修订版" in pdf_text(flow.ws.cfg.output_dir / "PO-2026-0001-1.pdf")
+    assert "PO-2026-0001 的修订版" in pdf_file_text(flow.ws.cfg.output_dir / "PO-2026-0001-1.pdf")
 
 
 def test_custom_goods_are_valid_only_with_the_suppliers_confirmation(flow: Flow) -> None:
@@ -277,7 +272,7 @@ def test_without_credit_terms_payment_is_requested_at_once_then_paid_closes(flow
     flow.run()
     assert flow.orders.cell(2, "status") == "已申请付款"
     pdf = flow.ws.cfg.output_dir / "PO-2026-0001-付款申请.pdf"
-    text = pdf_text(pdf)
+    text = pdf_file_text(pdf)
     for expected in ("PAYMENT REQUEST", "PO-2026-0001", "恒通五金", "2,700.00", "贰仟柒佰元整", "SH-1203", "SJ-88"):
         assert expected in text, expected
     [mail] = [m for m in flow.outbox() if "付款申请" in m.subject]

@@ -29,7 +29,7 @@ from ..workflow.lifecycle import Lifecycle
 from ..workspace import Workspace
 from .diff import Diff, clash_meta, diff_snapshot
 from .keyed import HASH_SCHEME, KeyedRows
-from .numbering import adopt_orphan, new_record, restore_cleared
+from .numbering import adopt_orphan, new_record, orphans, restore_cleared
 from .report import RowOutcome, SyncResult
 from .rows import INVALID, actor_of, cell_text, content_cells, content_hash, display_time
 
@@ -59,12 +59,15 @@ class Decider(KeyedRows):
         self.keys_in_sheet = set(diff.keys)
         self.plan = RowPlan()
         self.faulty = self.file in ws.store.fault_files()   # rows that failed before: cleared once they go
+        self.orphans: list[str] = []
+
 
     def run(self) -> SyncResult:
         diff, store = self.diff, self.store
         if diff.idle:
             return self.result
         with store.transaction():
+            self.orphans = orphans(self)
             for i in diff.changed:
                 self._one(i)
             store.update_row_view(self.file, gone=diff.gone, added=self.view, moved=diff.moved)

@@ -28,22 +28,28 @@ def restore_cleared(d: Decider, chash: str) -> Record | None:
     return None
 
 
+def orphans(d: Decider) -> list[str]:
+    """Numbers of this file not in the sheet whose own row is gone or changed, oldest first. Computed once per
+    sheet and pass: a record numbered later in the same pass has its row in this snapshot, so it is none."""
+    live = {f"fp:{fp}:{occ}" for fp, occ in zip(d.diff.fps, d.diff.occurrence, strict=True)}
+    return [key for key, target in d.store.unlanded_in(d.form.id, d.file)
+            if key not in d.keys_in_sheet and target not in live]
+
+
 def adopt_orphan(d: Decider, data: dict[str, str], chash: str, row: int, actor: str) -> Record | None:
     """A number taken for a row that changed before it could be written: this new row takes it over."""
-    if d.kind.key_for(data) is not None:   # a number of its own kind (a unit number, an amendment's)
+    if not d.orphans or d.kind.key_for(data) is not None:   # a number of its own kind (a unit, an amendment)
         return None
-    live = {f"fp:{fp}:{occ}" for fp, occ in zip(d.diff.fps, d.diff.occurrence, strict=True)}
-    for key, target in d.store.unlanded_in(d.form.id, d.file):
-        record = d.store.record(key)
-        if record is None or key in d.keys_in_sheet or target in live:
-            continue   # its own row is still there, waiting to be written
-        d.store.drop_pending_for_new(d.file, key)
-        d.store.drop_held_mail(key)
-        d.store.save_record(record, at=d.now, data=data, content_hash=chash, message="", row_hint=row)
-        d.life.on_new(record, actor, d.ws.t("transition.submitted"))   # a fresh route version: new codes
-        d.store.hold_mail(key)
-        return record
-    return None
+    key = d.orphans.pop(0)
+    record = d.store.record(key)
+    if record is None:
+        return None
+    d.store.drop_pending_for_new(d.file, key)
+    d.store.drop_held_mail(key)
+    d.store.save_record(record, at=d.now, data=data, content_hash=chash, message="", row_hint=row)
+    d.life.on_new(record, actor, d.ws.t("transition.submitted"))   # a fresh route version: new codes
+    d.store.hold_mail(key)
+    return record
 
 
 def new_record(d: Decider, data: dict[str, str], chash: str, row: int, actor: str, note: str) -> Record:
