@@ -100,7 +100,9 @@ def tables(results: list[SizeResult]) -> str:
         "Where our pass spends its time (median of instrumented runs): read = read_snapshot; decide = "
         "FileSync.run, which includes the row fingerprints (timed apart on the same snapshot), the row-view "
         "read + rewrite and the 10 changed rows (validate + store); write back = flush, which includes the zip "
-        "patch; other = the rest of run_pass (status row, locks).",
+        "patch (and, in an engine that numbers rows as it writes them back, the numbering and the new routes' "
+        "code hashes); other = the rest of run_pass (status rows, locks, the other workbooks' identity checks). "
+        "Every timed name is in stages.py.",
         "",
         "| Rows | Total | Read | Decide | ↳ fingerprints | ↳ row view | ↳ changed rows | Write back | ↳ zip patch "
         "| Other |",
