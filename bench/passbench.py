@@ -253,7 +253,7 @@ class Bench:
         snaps: list[Any] = []
         ws = open_workspace(root)
         try:
-            with stages.instrumented(acc, snaps) as fingerprint:
+            with stages.instrumented(acc, snaps) as (layout, fingerprint):
                 secs, _ = timed(lambda: pass_only(ws))
         except stages.StagesUnavailable as exc:
             self.res.stages_missing = str(exc)
@@ -261,6 +261,7 @@ class Bench:
         finally:
             ws.close()
         self.check_ours(book)
+        self.res.stages_layout = layout
         snap = max(snaps, key=lambda s: len(s.rows))  # the request sheet: a pass also reads the generated ones
         fp_secs, _ = timed(lambda: [fingerprint(snap, r) for r in snap.rows])  # same call as the decide stage
         for k, v in stages.split(secs, acc, fp_secs).items():

@@ -43,6 +43,7 @@ class SizeResult:
     t: Timings
     mail_included: bool = False   # the source cannot stop a pass before its mail: "our pass" includes it
     stages_missing: str = ""      # the internals the stage table needs and this source lacks
+    stages_layout: str = ""       # which of stages.LAYOUTS the stage table timed
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,18 +98,22 @@ def tables(results: list[SizeResult]) -> str:
                      f"| {fmt(r.t.read_calamine)} | {fmt(r.t.read_openpyxl)} | {r.first_pass_s:.1f} s |")
     lines += [
         "",
-        "Where our pass spends its time (median of instrumented runs): read = read_snapshot; decide = "
-        "FileSync.run, which includes the row fingerprints (timed apart on the same snapshot), the row-view "
-        "read + rewrite and the 10 changed rows (validate + store); write back = flush, which includes the zip "
-        "patch (and, in an engine that numbers rows as it writes them back, the numbering and the new routes' "
-        "code hashes); other = the rest of run_pass (status rows, locks, the other workbooks' identity checks). "
-        "Every timed name is in stages.py.",
+        "Where our pass spends its time (median of instrumented runs): read = reading the workbook; decide = "
+        "diff + decisions for the sheet, which includes the row fingerprints (timed apart on the same "
+        "snapshot), the row-view read + rewrite and the 10 changed rows (validate + store; numbering and the new "
+        "routes' code hashes where the engine does them here); write back = patching the workbook and renaming "
+        "it, which includes the zip patch (and the numbering, where the engine numbers as it writes); other = the "
+        "rest of run_pass (status rows, locks, the other workbooks' identity checks). The names timed for each "
+        "layout are in stages.py.",
         "",
         "| Rows | Total | Read | Decide | ↳ fingerprints | ↳ row view | ↳ changed rows | Write back | ↳ zip patch "
         "| Other |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [stage_row(r) for r in results]
+    layouts = sorted({r.stages_layout for r in results if r.stages_layout})
+    if layouts:
+        lines += ["", "Engine layout timed: " + "; ".join(layouts) + "."]
     if any(r.mail_included for r in results):
         lines += ["", "This source cannot stop a pass before its mail goes out: its \"our pass\" includes the mail."]
     return "\n".join(lines)
