@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import platform
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
+from typing import Any
 
 import openpyxl
 from workbooks import CHANGED_ROWS
@@ -21,6 +22,7 @@ STAGE_COLUMNS = ["total", "read", "decide", "fingerprints", "view", "changed row
 @dataclass
 class Timings:
     ours: list[float] = field(default_factory=list)
+    ours_and_mail: list[float] = field(default_factory=list)  # the pass, then its mail out: comparable everywhere
     naive: list[float] = field(default_factory=list)
     idle: list[float] = field(default_factory=list)
     resaved: list[float] = field(default_factory=list)
@@ -39,6 +41,16 @@ class SizeResult:
     edit_s: float
     repeat: int
     t: Timings
+    mail_included: bool = False   # the source cannot stop a pass before its mail: "our pass" includes it
+    stages_missing: str = ""      # the internals the stage table needs and this source lacks
+    stages_layout: str = ""       # which of stages.LAYOUTS the stage table timed
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SizeResult:
+        return cls(**{**data, "t": Timings(**data["t"])})
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -86,19 +98,33 @@ def tables(results: list[SizeResult]) -> str:
                      f"| {fmt(r.t.read_calamine)} | {fmt(r.t.read_openpyxl)} | {r.first_pass_s:.1f} s |")
     lines += [
         "",
-        "Where our pass spends its time (median of instrumented runs): read = read_snapshot; decide = "
-        "FileSync.run, which includes the row fingerprints (timed apart on the same snapshot), the row-view "
-        "read + rewrite and the 10 changed rows (validate + store); write back = flush, which includes the zip "
-        "patch; other = the rest of run_pass (status row, locks).",
+        "Where our pass spends its time (median of instrumented runs): read = reading the workbook; decide = "
+        "diff + decisions for the sheet, which includes the row fingerprints (timed apart on the same "
+        "snapshot), the row-view read + rewrite and the 10 changed rows (validate + store; numbering and the new "
+        "routes' code hashes where the engine does them here); write back = patching the workbook and renaming "
+        "it, which includes the zip patch (and the numbering, where the engine numbers as it writes); other = the "
+        "rest of run_pass (status rows, locks, the other workbooks' identity checks). The names timed for each "
+        "layout are in stages.py.",
         "",
         "| Rows | Total | Read | Decide | ↳ fingerprints | ↳ row view | ↳ changed rows | Write back | ↳ zip patch "
         "| Other |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results:
-        st = {k: statistics.median(v) for k, v in r.t.stages.items()}
-        lines.append("| " + " | ".join([f"{r.rows:,}", *(ms(st.get(k, 0.0)) for k in STAGE_COLUMNS)]) + " |")
+    lines += [stage_row(r) for r in results]
+    layouts = sorted({r.stages_layout for r in results if r.stages_layout})
+    if layouts:
+        lines += ["", "Engine layout timed: " + "; ".join(layouts) + "."]
+    if any(r.mail_included for r in results):
+        lines += ["", "This source cannot stop a pass before its mail goes out: its \"our pass\" includes the mail."]
     return "\n".join(lines)
+
+
+def stage_row(r: SizeResult) -> str:
+    if r.stages_missing or not r.t.stages:
+        return (f"| {r.rows:,} | stage table not available for this source (missing: {r.stages_missing or '?'}) |"
+                + " |" * (len(STAGE_COLUMNS) - 1))
+    st = {k: statistics.median(v) for k, v in r.t.stages.items()}
+    return "| " + " | ".join([f"{r.rows:,}", *(ms(st.get(k, 0.0)) for k in STAGE_COLUMNS)]) + " |"
 
 
 def verdict(results: list[SizeResult]) -> str:
