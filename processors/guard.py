@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .errors import SheetflowError
+from .errors import SheetflowError, TemplateProblem
+from .i18n import Translator
+from .template_problems import describe as describe_template
 from .workspace import Workspace
 
 log = logging.getLogger("sheetflow")
@@ -28,8 +30,11 @@ class Outcome:
         return self.error is not None
 
 
-def describe(exc: BaseException) -> str:
-    """What a person reads: our own errors say what to fix; a bug of ours says what it was."""
+def describe(exc: BaseException, t: Translator | None = None) -> str:
+    """What a person reads: our own errors say what to fix (a template fault in the workspace language when
+    `t` is given); a bug of ours says what it was."""
+    if isinstance(exc, TemplateProblem) and t is not None:
+        return describe_template(exc, t)
     if isinstance(exc, SheetflowError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
@@ -41,11 +46,16 @@ def record_fault(ws: Workspace, exc: BaseException, *, stage: str, file: str = "
     text = describe(exc)
     known = any(f["error"] == text[:500] and f["stage"] == stage and f["file"] == file and f["row"] == row
                 and f["key"] == key for f in store.faults())
-    where = " ".join(p for p in (file, f"row {row}" if row else "", key, stage) if p)
+    row_text = ws.t("engine.status_fault_row", row=row) if row else ""
+    where = " ".join(p for p in (file, row_text, key, stage) if p)
+    shown = describe(exc, ws.t)
     if known:
-        log.warning(ws.t("engine.log_fault_again", where=where, error=text))
-    else:
-        log.error(ws.t("engine.log_fault", where=where, error=text), exc_info=exc)
+        log.warning(ws.t("engine.log_fault_again", where=where, error=shown))
+    elif isinstance(exc, SheetflowError):   # a problem someone can fix (a template, a file): no traceback for them
+        log.error(ws.t("engine.log_fault", where=where, error=shown))
+        log.debug("%s", where, exc_info=exc)
+    else:                                   # a bug of ours: the traceback, once
+        log.error(ws.t("engine.log_fault", where=where, error=shown), exc_info=exc)
     at = ws.clock.now().isoformat(timespec="seconds")
     with store.transaction():
         store.add_fault(file=file, form=form, row=row, key=key, stage=stage, error=text, at=at)

@@ -55,7 +55,7 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
         before = http.use.copy() if isinstance(http, PacedHTTPClient) else None
         for round_ in range(MAX_ROUNDS):
             for book in _books(ws):
-                owed = _owed(ws, book)
+                owed = _owed(ws, book, retry_faults=not round_)   # a fault is tried again once a pass
                 if round_ and not owed:  # again only for news left for rows already read (order → lines)
                     continue
                 if not round_ and wanted is not None and not owed and not _wanted(book, wanted):
@@ -82,10 +82,10 @@ def _books(ws: Workspace) -> list[Book]:
     return [LocalBook(ws, form, path) for form in ws.forms.values() for path in ws.files_of(form)]
 
 
-def _owed(ws: Workspace, book: Book) -> bool:
-    """Writes wait, news waits for a row, or a row's fault waits for another try."""
+def _owed(ws: Workspace, book: Book, *, retry_faults: bool) -> bool:
+    """Writes wait, news waits for a row, or (on a pass's first round) a row's fault waits for another try."""
     store = ws.store
-    owed = set(store.pending_files()) | store.dirty_files() | store.fault_files()
+    owed = set(store.pending_files()) | store.dirty_files() | (store.fault_files() if retry_faults else set())
     return any(t.label in owed for t in book.tabs)
 
 
@@ -117,7 +117,7 @@ def run_book(ws: Workspace, book: Book, kinds: dict[str, Kind], *, final: bool, 
         return reports
     except Exception as exc:  # a bug of ours on this book: the other books, the timers and the mail go on
         record_fault(ws, exc, stage="book", file=book.tabs[0].label)
-        book.problem(BookFaultError(book.tabs[0].label, describe(exc)), final=True)
+        book.problem(BookFaultError(book.tabs[0].label, describe(exc, ws.t)), final=True)
         return reports
     if ws.store.has_faults():
         with ws.store.transaction():

@@ -94,7 +94,7 @@ class Decider(KeyedRows):
                          key=key if key in self.keys_in_sheet and self.store.record(key) else "")
             self.plan = RowPlan()
             self.result.faults += 1
-            message = self.ws.t("engine.fault_row", error=describe(exc))
+            message = self.ws.t("engine.fault_row", error=describe(exc, self.ws.t))
             record = self.store.record(key) if key else None
             if record is not None and record.form == self.form.id:
                 self.show(row, fp, f"key:{key}", key=key, state=record.state, valid=True, message=message)
