@@ -41,6 +41,7 @@ log = logging.getLogger("sheetflow")
 STEP = 0.1              # seconds: the longest the loop waits without looking at the stop event
 BACKOFF_FIRST = 1.0     # seconds after the first failed pass; doubles with each failure in a row ...
 BACKOFF_MAX = 60.0      # ... up to this
+TICK_LOG = "tick: time-driven work, writes owed, config and file watch checked"
 
 
 class _Events(FileSystemEventHandler):
@@ -246,6 +247,7 @@ class _LocalWatch:
 
     def _tick(self) -> None:
         """Time-driven work is owed; an edited config is picked up; a file watch that stopped is started again."""
+        log.debug(TICK_LOG)  # with -v: tests (and people) can tell that a tick came and went
         self.owed_tick = True
         reloaded = self.reloader.check(self.ws)
         if reloaded is not None:
