@@ -98,8 +98,9 @@ def wait_unless_stopped(stop: threading.Event, seconds: float) -> None:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc) if isinstance(exc, SheetflowError) else f"{type(exc).__name__}: {exc}"
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    said = str(exc).strip()
+    text = said if isinstance(exc, SheetflowError) else f"{type(exc).__name__}: {said}" if said else ""
+    first = text.splitlines()[0] if text else type(exc).__name__
     return first if len(first) <= 300 else first[:297] + "..."
 
 
@@ -202,6 +203,7 @@ class _LocalWatch:
         self.folder = ws.cfg.sheets_dir
         self.events = _Events()
         self.observer: BaseObserver | None = None
+        self.watched: tuple[int, int] | None = None  # (device, inode) of the folder the observer listens to
         self.observe_problem = ""
         self.retry: dict[Path, tuple[float, float]] = {}  # path -> (first failure, next attempt)
         self.guard = PassGuard()
@@ -302,13 +304,19 @@ class _LocalWatch:
                 log.error(self.ws.t("robust_io.watch_failed", path=self.folder, error=problem))
             self.observe_problem = problem
             return False
-        self.observer, self.observe_problem = observer, ""
+        self.observer, self.watched, self.observe_problem = observer, _folder_id(self.folder), ""
         return True
 
     def _observing(self) -> bool:
-        """False once watchdog stopped listening: its emitter ends when the folder is deleted or unmounted."""
+        """False once watchdog no longer hears this folder.
+
+        Its emitter ends when the folder is deleted or unmounted; after the folder was moved away and another
+        put in its place (a share remounted, a folder restored), inotify goes on listening to the old one.
+        """
         observer = self.observer
-        return observer is not None and observer.is_alive() and all(e.is_alive() for e in observer.emitters)
+        if observer is None or not observer.is_alive() or not all(e.is_alive() for e in observer.emitters):
+            return False
+        return _folder_id(self.folder) == self.watched
 
     def _unobserve(self) -> None:
         if self.observer is not None:
@@ -316,6 +324,14 @@ class _LocalWatch:
             if self.observer.is_alive():
                 self.observer.join(timeout=5)
             self.observer = None
+
+
+def _folder_id(folder: Path) -> tuple[int, int] | None:
+    try:
+        st = folder.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def _watch_google(ws: Workspace, stop: threading.Event) -> None:
