@@ -261,8 +261,9 @@ def test_a_pass_failing_again_and_again_backs_off_says_it_once_and_recovers(watc
     assert watcher.alive, records.text()
     gaps = [b.created - a.created for a, b in itertools.pairwise(failures)][:2]
     print(f"\n[backoff] pauses between failed passes: {', '.join(f'{g:.2f} s' for g in gaps)}")
+    # each gap is the pause plus the time the pass takes to reach the fault, so: at least the pause, and growing
     assert gaps[0] >= backoff_delay(1) - 0.05 and gaps[1] >= backoff_delay(2) - 0.05, gaps
-    assert gaps[1] > 1.5 * gaps[0], gaps  # growing
+    assert gaps[1] - gaps[0] >= (backoff_delay(2) - backoff_delay(1)) / 2, gaps
     assert len(records.with_traceback()) == 1, records.text()  # the traceback once ...
     again = records.messages(FAILED_AGAIN)
     assert len(again) >= 2 and "连续第 2 次" in again[0] and "\n" not in again[0]  # ... then one line each
@@ -285,7 +286,7 @@ def test_stop_is_at_once_even_during_a_backoff(watching, records) -> None:
         assert wait_for(lambda: len(records.messages("injected fault")) >= 2) is not None, records.text()
         took = watcher.stop()  # now in a pause of backoff_delay(2) seconds
     print(f"\n[stop] during a {backoff_delay(2):g} s backoff: stopped in {took:.2f} s")
-    assert not watcher.alive and took < 0.5
+    assert not watcher.alive and took < backoff_delay(2) / 2
     assert records.messages(STOPPED)[-1:] == [STOPPED + "。"]
 
 
@@ -352,4 +353,4 @@ def test_google_watch_goes_on_after_a_pass_that_raises(tmp_path: Path, fake_goog
         assert wait_for(lambda: records.messages(RECOVERED)) is not None
         assert watcher.alive
     finally:
-        assert watcher.stop() < 1.0
+        assert watcher.stop() < 5.0  # (a Drive poll may be under way; prompt stopping is shown on the local loop)
