@@ -1,7 +1,19 @@
 """The `sheetflow` command. Every SheetflowError becomes a message and an exit code, never a traceback.
 
-Exit codes: 0 done; 1 a workbook could not be processed (others were); 2 config,
-form definition or workspace error; 3 workspace busy; 130 interrupted.
+Exit codes (the same with and without -v, which only adds a traceback to stderr):
+
+- 0   done;
+- 1   a workbook could not be processed (the others were): damaged, not an
+      .xlsx, password-protected, its sheet or headers missing, or still
+      half-written after `settle_seconds` (`run` retries a torn save first);
+- 2   a config, form definition or workspace error (the message names the
+      file and key), or a wrong command line;
+- 3   another sheetflow process kept the workspace busy;
+- 70  an internal error, a bug of ours (the message says so; -v shows where);
+- 130 interrupted (Ctrl+C).
+
+`watch` itself ends only on Ctrl+C or SIGTERM (exit 0): a pass that fails is
+logged and tried again (processors/watch.py).
 """
 
 from __future__ import annotations
@@ -10,6 +22,7 @@ import argparse
 import logging
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from .errors import SheetflowError
@@ -17,6 +30,7 @@ from .i18n import Translator
 from .mail.commands import add_parser as add_mail_parser
 
 log = logging.getLogger("sheetflow")
+INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE in sysexits.h
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -64,12 +78,16 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a bug of ours: say so plainly; the traceback only with -v
-        if args.verbose:
-            raise
-        print(f"sheetflow: 内部错误 / internal error: {type(exc).__name__}: {exc} (run with -v for details)",
-              file=sys.stderr)
-        return 70
+    except Exception as exc:  # a bug of ours: say so plainly; -v adds the traceback, never another exit code
+        return _internal_error(exc, verbose=args.verbose)
+
+
+def _internal_error(exc: Exception, *, verbose: bool) -> int:
+    if verbose:
+        traceback.print_exception(exc, file=sys.stderr)
+    hint = "" if verbose else " (run with -v for details)"
+    print(f"sheetflow: 内部错误 / internal error: {type(exc).__name__}: {exc}{hint}", file=sys.stderr)
+    return INTERNAL_ERROR_EXIT
 
 
 def _dispatch(args: argparse.Namespace) -> int:

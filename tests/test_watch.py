@@ -4,6 +4,8 @@ Each test starts one watcher on one workspace (small [watch] timings), changes t
 workbook the way an editor would, and polls the file, the log and `sheetflow status`
 for the outcome within a bounded wait. Latencies from save to status are measured
 and printed (run with -s); only a generous hang guard is asserted, never a deadline.
+The watcher runs with -v, so its log shows each pass over a file and each tick: "nothing
+happened" is checked once ticks have come and gone, never after a fixed sleep.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from processors.forms.definition import load_forms
 from processors.forms.rules import RULES
 from processors.passes import run_pass
 from processors.resources import bundled_dir
+from processors.watch import TICK_LOG
 from processors.workspace import Workspace
 
 WATCH = {"debounce_seconds": 0.3, "poll_interval_seconds": 0.5, "settle_seconds": 3, "tick_seconds": 1}
@@ -55,12 +58,14 @@ class Watcher:
         env = {**os.environ, "SHEETFLOW_NOW": NOW.isoformat()}
         out, err = self.out_path.open("wb"), self.err_path.open("wb")
         self._files = [out, err]
-        args = [sys.executable, "-m", "processors.cli", "watch", "-w", str(self.root)]
+        args = [sys.executable, "-m", "processors.cli", "watch", "-v", "-w", str(self.root)]
         self.proc = subprocess.Popen([*args, "--poll"] if self.poll else args, cwd=self.root, env=env,
                                      stdout=out, stderr=err)
-        assert wait_for(lambda: "正在监视" in self.log() or self.proc.poll() is not None) is not None
+        # the first pass has been over every form's workbook, so a save is not mixed up with it
+        first_pass = [f"sheets/{file}：" for file in FORM_FILES]
+        assert wait_for(lambda: all(f in self.log() for f in first_pass) or self.proc.poll() is not None) \
+            is not None, self.report()
         assert self.proc.poll() is None, self.report()
-        time.sleep(0.3)  # the first pass over the workbook, so a save is not mixed up with it
 
     def stop(self) -> int | None:
         if self.proc is None:
@@ -84,6 +89,14 @@ class Watcher:
 
     def passes(self, since: int = 0) -> list[str]:
         return PASS_LINE.findall(self.log()[since:])
+
+    def ticks(self, since: int = 0) -> int:
+        return self.log()[since:].count(TICK_LOG)
+
+    def await_ticks(self, count: int = 2) -> None:
+        """Until `count` ticks have begun from now: every tick before the last, and its pass, has come and gone."""
+        since = len(self.log())
+        assert wait_for(lambda: self.ticks(since) >= count) is not None, self.report()
 
     def status(self) -> str:
         done = run_cli("status", "-w", str(self.root))
@@ -265,7 +278,7 @@ def test_temp_and_lock_files_are_ignored(watched, pattern: str, poll: bool) -> N
     sheets = book.path.parent
     for name, data in TEMP_FILES.items():
         (sheets / name).write_bytes(data)
-    time.sleep(WATCH["debounce_seconds"] + WATCH["poll_interval_seconds"] + WATCH["tick_seconds"])
+    watcher.await_ticks(3)  # > debounce + poll interval: whatever they could set off has run
     status = watcher.status()
     log = watcher.log()
     for name in TEMP_FILES:
@@ -303,7 +316,7 @@ def test_open_workbook_is_read_but_not_written_until_closed(watched, poll: bool,
     assert "2 行的结果待写入" in message, status
     assert f"文件被占用：{lock}" in pending_section(status), status
     assert REL in pending_section(status)
-    time.sleep(WATCH["tick_seconds"] + WATCH["debounce_seconds"])  # a tick comes and goes; still nothing written
+    watcher.await_ticks(2)                                 # a tick comes and goes; still nothing written
     assert book.path.read_bytes() == saved
     assert book.cell(2, "status") == "" and book.cell(3, "status") == ""
     watcher.assert_clean()
@@ -358,10 +371,10 @@ def test_burst_of_saves_is_debounced_and_last_content_wins(watched, tmp_path: Pa
     since = len(watcher.log())
     for data in versions:                                  # six saves in place, 0.1 s apart
         book.path.write_bytes(data)
-        time.sleep(0.1)
+        time.sleep(0.1)                                    # (the pace of the saves, not a wait for an outcome)
     record_latency(f"last of a burst, {'poll' if poll else 'inotify'}",
                    wait_for(lambda: processed(book)() and book.cell(2, "item") == "物料6"), watcher)
-    time.sleep(WATCH["debounce_seconds"] + WATCH["tick_seconds"])  # any pass still to come
+    watcher.await_ticks(2)                                 # any pass still to come has come
     passes = watcher.passes(since)
     print(f"\n[debounce] {len(versions)} saves → {len(passes)} passes ({'poll' if poll else 'inotify'})")
     assert 1 <= len(passes) < len(versions), watcher.report()
@@ -377,10 +390,13 @@ def test_half_written_file_is_retried_not_reported(watched, tmp_path: Path, poll
     book, watcher = watched(poll)
     data = draft(book, tmp_path / "editor", [good_row()])
     book.path.write_bytes(data[: len(data) // 2])          # the save is still in progress ...
-    time.sleep(WATCH["settle_seconds"] * 0.4)               # ... for less than settle_seconds
-    book.path.write_bytes(data)
+    start = time.monotonic()
+    met = re.compile(re.escape(REL) + r": .*\(retrying\)")  # -v: the pass that found it unreadable
+    assert wait_for(lambda: met.search(watcher.log())) is not None, watcher.report()  # ... the watcher met it ...
+    assert time.monotonic() - start < WATCH["settle_seconds"], "the test was too slow to finish the save in time"
+    book.path.write_bytes(data)                            # ... and the save completes within settle_seconds
     record_latency(f"after a half-written file, {'poll' if poll else 'inotify'}", wait_for(processed(book)), watcher)
-    time.sleep(WATCH["tick_seconds"])                       # no late report from a retry still scheduled
+    watcher.await_ticks(2)                                 # no late report from a retry still scheduled
     assert CORRUPT not in watcher.log() and NOT_XLSX not in watcher.log(), watcher.report()
     status = watcher.status()
     assert file_line(status) == ("正常", ""), status
@@ -399,7 +415,7 @@ def test_truncated_file_is_reported_once_and_watcher_goes_on(watched, tmp_path: 
     reported = time.monotonic() - start
     print(f"\n[settle] truncated file reported after {reported:.2f} s (settle_seconds {WATCH['settle_seconds']})")
     assert reported >= WATCH["settle_seconds"] - 0.5, "reported before it had time to settle"
-    time.sleep(1.5 * WATCH["tick_seconds"])                 # a tick goes by: still one line
+    watcher.await_ticks(2)                                 # a tick goes by: still one line
     lines = [line for line in watcher.log().splitlines() if CORRUPT in line]
     assert len(lines) == 1, watcher.report()
     assert REL in lines[0]

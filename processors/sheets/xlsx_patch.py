@@ -5,12 +5,18 @@ openpyxl's load/save rebuilds the whole workbook and drops what it does not mode
 sheet's XML is copied as it was, and inside that XML only the target <c> elements
 change: the cell's style (s=) is kept, the value becomes an inline string, so the
 shared-string table is never touched. Everything else is left byte for byte.
+
+The file being read may be a staff save still in progress (a copy over a network
+share writes in place): whatever the zip or XML layer raises while reading it is
+a transient CorruptWorkbookError here, so the pass retries it instead of dying.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +43,14 @@ _DIMENSION = re.compile(r'(<dimension\b[^>]*?\bref=")([A-Z]+)(\d+)(?::([A-Z]+)(\
 
 Cells = Mapping[tuple[int, int], str | None]  # (row, col), both 1-based -> text or None (empty)
 
+# Every way reading a zip fails when it is caught half-written: the end record or a local header cut short
+# (BadZipFile, EOFError, struct.error), a member that fails its CRC or does not inflate (BadZipFile, zlib.error),
+# garbage where a header was (NotImplementedError: "compression method"), a member the directory names but the
+# data lacks (KeyError), a part cut mid-tag (ParseError) or mid-character (UnicodeDecodeError, a ValueError),
+# the file shrinking or vanishing under us (OSError).
+_TORN = (zipfile.BadZipFile, EOFError, struct.error, zlib.error, NotImplementedError, KeyError, ET.ParseError,
+         ValueError, OSError)
+
 
 @dataclass
 class PatchResult:
@@ -48,11 +62,8 @@ class PatchResult:
 
 def sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str:
     """The zip path of a sheet's XML, found through workbook.xml and its relationships."""
-    try:
-        workbook = ET.fromstring(zf.read("xl/workbook.xml"))
-        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ET.ParseError) as exc:
-        raise CorruptWorkbookError(zf.filename or "", f"workbook parts: {exc}") from None
+    workbook = _xml_part(zf, "xl/workbook.xml")
+    rels = _xml_part(zf, "xl/_rels/workbook.xml.rels")
     rid = None
     for sheet in workbook.iter(f"{{{_NS_MAIN}}}sheet"):
         if sheet.get("name") == sheet_name:
@@ -66,6 +77,43 @@ def sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str:
                 return target.lstrip("/")
             return "xl/" + target if not target.startswith("xl/") else target
     raise CorruptWorkbookError(zf.filename or "", f"no relationship {rid} for sheet {sheet_name!r}")
+
+
+def torn(path: object, exc: BaseException, where: str = "") -> CorruptWorkbookError:
+    """The transient error for a read that failed the way a half-written file fails, saying where and how."""
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return CorruptWorkbookError(path, f"({where}: {what})" if where else f"({what})")
+
+
+def _open_zip(src: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(src)
+    except _TORN as exc:
+        raise torn(src, exc) from None
+
+
+def _member(zf: zipfile.ZipFile, member: str | zipfile.ZipInfo) -> bytes:
+    """One member's bytes, CRC-checked by zipfile; a torn read is a CorruptWorkbookError, never a zip error."""
+    try:
+        return zf.read(member)
+    except _TORN as exc:
+        name = member.filename if isinstance(member, zipfile.ZipInfo) else member
+        raise torn(zf.filename or "", exc, name) from None
+
+
+def _xml_part(zf: zipfile.ZipFile, member: str) -> ET.Element:
+    data = _member(zf, member)
+    try:
+        return ET.fromstring(data)
+    except _TORN as exc:
+        raise torn(zf.filename or "", exc, member) from None
+
+
+def _sheet_text(zf: zipfile.ZipFile, part: str) -> str:
+    try:
+        return _member(zf, part).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise torn(zf.filename or "", exc, part) from None
 
 
 def escape(text: str) -> str:
@@ -222,32 +270,37 @@ def patch_sheet_xml(xml: str, cells: Cells, result: PatchResult) -> str:
 
 
 def patch_workbook(src: Path, dst: Path, sheet_name: str, cells: Cells, compresslevel: int = 6) -> PatchResult:
-    """Copy src to dst with the given cells of one sheet set; src is never modified."""
+    """Copy src to dst with the given cells of one sheet set; src is never modified.
+
+    Reading src fails only with a WorkbookError (a torn save is a transient CorruptWorkbookError); an error
+    while writing dst (a full disk) is not the workbook's fault and is raised as it is.
+    """
     if Path(dst).exists() and Path(src).exists() and Path(dst).samefile(src):
         # Opening dst for writing would truncate the very file being read.
         raise ValueError(f"patch_workbook needs a dst other than src: {src}")
     result = PatchResult()
-    try:
-        zin = zipfile.ZipFile(src)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise CorruptWorkbookError(src, str(exc)) from None
-    with zin:
+    with _open_zip(src) as zin:
         part = sheet_part(zin, sheet_name)
         try:
-            xml = zin.read(part).decode("utf-8")
-        except KeyError:
-            raise CorruptWorkbookError(src, f"missing part {part}") from None
-        new_xml = patch_sheet_xml(xml, cells, result).encode("utf-8")
+            new_xml = patch_sheet_xml(_sheet_text(zin, part), cells, result).encode("utf-8")
+        except CorruptWorkbookError as exc:
+            raise CorruptWorkbookError(src, exc.detail) from None  # patch_sheet_xml knows no path
         with zipfile.ZipFile(dst, "w", allowZip64=True) as zout:
             for info in zin.infolist():
-                data = new_xml if info.filename == part else zin.read(info.filename)
+                data = new_xml if info.filename == part else _member(zin, info)
                 if result.dropped_calc_chain:
                     if info.filename == "xl/calcChain.xml":
                         continue
-                    if info.filename == "[Content_Types].xml":
-                        data = re.sub(rb'<Override[^>]*calcChain[^>]*/>', b"", data)
-                    elif info.filename == "xl/_rels/workbook.xml.rels":
-                        data = re.sub(rb'<Relationship[^>]*calcChain[^>]*/>', b"", data)
+                    data = _without_calc_chain(info.filename, data)
                 level = compresslevel if info.compress_type == zipfile.ZIP_DEFLATED else None
                 zout.writestr(info, data, compress_type=info.compress_type, compresslevel=level)
     return result
+
+
+def _without_calc_chain(name: str, data: bytes) -> bytes:
+    """Excel rebuilds a calc chain it lacks, but repairs the file when one names a formula we overwrote."""
+    if name == "[Content_Types].xml":
+        return re.sub(rb'<Override[^>]*calcChain[^>]*/>', b"", data)
+    if name == "xl/_rels/workbook.xml.rels":
+        return re.sub(rb'<Relationship[^>]*calcChain[^>]*/>', b"", data)
+    return data
