@@ -22,6 +22,8 @@ def load_toml(path: Path, error: ErrorFactory) -> dict[str, Any]:
         raise error(path, "(file)", "the file exists") from None
     except tomllib.TOMLDecodeError as exc:
         raise error(path, "(syntax)", f"valid TOML ({exc})") from None
+    except UnicodeDecodeError:  # saved as GBK ("ANSI" in Notepad on a Chinese Windows)
+        raise error(path, "(encoding)", "a file saved as UTF-8 (请另存为 UTF-8 编码)") from None
 
 
 class Section:
