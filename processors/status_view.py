@@ -106,14 +106,16 @@ def render_status(ws: Workspace, limit: int = 50) -> str:
 
 
 def faults_section(ws: Workspace, limit: int) -> list[str]:
-    """What failed and was rolled back alone: the row (or hook) it happened in, when, and what it was."""
+    """What failed and was rolled back alone: the row (or hook) it happened in, when, and what it was; and the
+    workspace's own form definitions that are wrong (each holds its form)."""
     t = ws.t
     found = ws.store.faults()
+    held = [f"- {t('engine.form_held', problem=p)}" for p in ws.form_problems]
     if not found:
-        return []
+        return [f"== {t('engine.status_faults')} ==", *held, ""] if held else []
     rows = [[f["file"] or "-", t("engine.status_fault_row", row=f["row"]) if f["row"] else f["key"] or "-",
              f["stage"], display_time(f["at"]), clip(f["error"], 80)] for f in found[-limit:]]
-    return [f"== {t('engine.status_faults')} ==",
+    return [f"== {t('engine.status_faults')} ==", *held,
             table([t("cli.col_file"), t("cli.col_key"), t("cli.col_state"), t("cli.col_updated"),
                    t("cli.col_message")], rows), ""]
 

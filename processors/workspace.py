@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from typing import Any
 
 from .clock import Clock
 from .config import Config, load_config
-from .errors import ConfigError, WorkspaceBusyError
+from .errors import ConfigError, FormDefinitionError, WorkspaceBusyError
 from .forms.definition import FormDef, load_forms
 from .forms.rules import RULES
 from .i18n import Translator
@@ -22,14 +23,20 @@ from .sheets.locks import is_lock_or_temp
 from .store import Store
 
 LOCK_NAME = ".sheetflow.lock"
+log = logging.getLogger("sheetflow")
 
 
 class Workspace:
     def __init__(self, root: Path, clock: Clock | None = None) -> None:
         self.cfg: Config = load_config(root)
         self.root = self.cfg.root
-        self.forms: dict[str, FormDef] = load_forms([bundled_dir("forms"), self.cfg.forms_dir], set(RULES))
+        #: the workspace's own form definitions that are wrong: each holds its form alone (status lists them)
+        self.form_problems: list[FormDefinitionError] = []
+        self.forms: dict[str, FormDef] = load_forms([bundled_dir("forms"), self.cfg.forms_dir], set(RULES),
+                                                    self.form_problems)
         self.t = Translator(self.cfg.language)
+        for problem in self.form_problems:
+            log.error(self.t("engine.form_held", problem=problem))
         check_kinds(self.forms, self.t)  # a broken kind plugin or a kind no plugin provides: stopped before the store
         self.clock = clock or Clock.from_env(self.cfg.tz)
         self.store = Store(self.cfg.state_path)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from approvals_helpers import mails_to
-from conftest import BOOK, NOW, TZ, Book, good_row
+from conftest import BOOK, NOW, TZ, Book, good_row, run_cli
 from orders_flow import Flow, line_row
 from orders_helpers import FormSheet
 
 from processors.clock import Clock
 from processors.passes import run_pass
+from processors.status_view import render_status
 from processors.workspace import Workspace
 
 
@@ -132,3 +134,45 @@ def test_an_orphaned_number_is_taken_over_by_the_next_new_row(ws: Workspace, boo
     assert book.system(2)["key"] == "PR-2026-0001"
     assert ws.store.record("PR-2026-0001").data["item"] == "乙"
     assert [r.key for r in ws.store.records("purchase_request")] == ["PR-2026-0001"]
+
+
+def test_a_broken_workspace_form_holds_that_form_alone(make_workspace: Callable[..., Workspace]) -> None:
+    ws = make_workspace()
+    ws.close()
+    (ws.root / "forms").mkdir(exist_ok=True)
+    bundled = (Path(__file__).resolve().parent.parent / "forms" / "unit.toml").read_text("utf-8")
+    (ws.root / "forms" / "unit.toml").write_text(bundled.replace('prefix = "UNIT"', 'prefix = "unit"'), "utf-8")
+    reopened = make_workspace()                           # opens: the other forms go on
+    try:
+        assert "unit" not in reopened.forms and "purchase_request" in reopened.forms
+        book = Book(reopened.cfg.sheets_dir / BOOK)
+        book.put_rows([good_row()])
+        run_pass(reopened)
+        assert book.system(2)["key"] == "PR-2026-0001"
+        status = render_status(reopened)
+        assert "unit.toml" in status and "numbering.prefix" in status
+    finally:
+        reopened.close()
+    proc = run_cli("run", "-w", str(ws.root))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr   # said, and the others ran
+    assert "unit.toml" in proc.stdout + proc.stderr
+
+
+def test_a_misspelt_variable_in_a_workspace_mail_holds_only_the_rows_that_mail(ws: Workspace, book: Book) -> None:
+    bundled = (Path(__file__).resolve().parent.parent / "templates" / "email" / "approval_request.zh.txt")
+    override = ws.cfg.templates_dir / "email" / "approval_request.zh.txt"
+    override.parent.mkdir(parents=True, exist_ok=True)
+    override.write_text(bundled.read_text("utf-8").replace("{{ approver_name }}", "{{ approver_nmae }}"), "utf-8")
+    units = FormSheet(ws, "unit")
+    units.put([_unit("1F-01")])
+    book.put_rows([good_row(), good_row(quantity=0)])
+    run_pass(ws)                                          # no exit 70: the pass completes
+    message = book.system(2)["message"]
+    assert "approval_request.zh.txt" in message and "approver_nmae" in message and "第 3 行" in message
+    assert book.system(2)["key"] == ""                    # nothing half-done: no number, no mail
+    assert "「数量」" in book.system(3)["message"]          # the other rows were decided
+    assert units.cell(2, "key") == "1F-01"                 # and the other workbooks written
+    override.write_text(bundled.read_text("utf-8"), "utf-8")
+    run_pass(ws)                                          # fixed: the held row goes through on the next pass
+    assert book.system(2)["key"] == "PR-2026-0001"
+    assert mails_to(ws.cfg.outbox_dir, "wangfang")

@@ -175,39 +175,63 @@ def _labels(sec: Section, name: str, required: bool = True) -> dict[str, str]:
     return dict(value)
 
 
-def load_forms(dirs: list[Path], rule_names: set[str]) -> dict[str, FormDef]:
-    """Load every forms/*.toml; later folders override earlier ones by file name."""
+def load_forms(dirs: list[Path], rule_names: set[str],
+               held: list[FormDefinitionError] | None = None) -> dict[str, FormDef]:
+    """Load every forms/*.toml; later folders override earlier ones by file name.
+
+    With `held`, a workspace's own form that is wrong holds that form alone: its problem is appended there and
+    the form is left out (never replaced by the bundled one: the override is what the company wants), so the
+    other forms go on. A wrong bundled form is a bug of ours and always raises.
+    """
     by_name: dict[str, Path] = {}
     for folder in dirs:
         if folder.is_dir():
             for path in sorted(folder.glob("*.toml")):
                 by_name[path.name] = path
+    bundled = dirs[0] if dirs else None
     forms: dict[str, FormDef] = {}
     for path in by_name.values():
-        form = load_form(path, rule_names)
-        if form.id in forms:
-            raise FormDefinitionError(path, "id", f"a unique form id; {form.id!r} is also in {forms[form.id].path}")
+        try:
+            form = load_form(path, rule_names)
+            if form.id in forms:
+                raise FormDefinitionError(path, "id",
+                                          f"a unique form id; {form.id!r} is also in {forms[form.id].path}")
+        except FormDefinitionError as exc:
+            if held is None or path.parent == bundled:
+                raise
+            held.append(exc)
+            continue
         forms[form.id] = form
-    return _ordered(forms)
+    return _ordered(forms, held)
 
 
-def _ordered(forms: dict[str, FormDef]) -> dict[str, FormDef]:
-    """Forms in the order a pass reads them: each after the forms it names in `after` (order lines before orders)."""
+def _ordered(forms: dict[str, FormDef], held: list[FormDefinitionError] | None = None) -> dict[str, FormDef]:
+    """Forms in the order a pass reads them: each after the forms it names in `after` (order lines before orders).
+
+    A form that names a form held back for its own problem is held too (it cannot be read in its order)."""
     out: dict[str, FormDef] = {}
+    waiting = dict(forms)
 
-    def visit(form: FormDef, trail: tuple[str, ...]) -> None:
+    def visit(form: FormDef, trail: tuple[str, ...]) -> bool:
         if form.id in out:
-            return
+            return True
         if form.id in trail:
             raise FormDefinitionError(form.path, "after", f"no cycle; {' → '.join((*trail, form.id))}")
         for other in form.after:
-            if other not in forms:
-                raise FormDefinitionError(form.path, "after", f"ids of other forms, got {other!r}")
-            visit(forms[other], (*trail, form.id))
+            if other not in waiting:
+                problem = FormDefinitionError(form.path, "after", f"ids of other forms, got {other!r}")
+                if held is None:
+                    raise problem
+                held.append(problem)
+                return False
+            if not visit(waiting[other], (*trail, form.id)):
+                return False
         out[form.id] = form
+        return True
 
-    for form in forms.values():
-        visit(form, ())
+    for form in list(forms.values()):
+        if not visit(form, ()):
+            waiting.pop(form.id, None)
     return out
 
 
