@@ -52,15 +52,16 @@ MATRIX = [
     ("finish", {"kind": "unit"}, "status", True, True),
     ("outputs", {"kind": "unit"}, "status", True, True),
     ("route_timers", {}, "status", True, True),
+    ("documents", {}, "status", True, True),
     ("mail", {}, "status", True, False),
 ]
 
 
 def test_every_point_of_a_pass_is_in_the_matrix() -> None:
     covered = {p for p, *_ in MATRIX}
-    # pass_start: the pass as a whole (watch's own test); after_sync: where the race tests act as a person
-    # (test_backend_contract); documents: tests/test_documents_after_commit.py
-    assert set(faults.POINTS) - covered <= {"pass_start", "after_sync", "documents"}
+    # pass_start: the pass as a whole (watch's own test, test_watch_never_dies); after_sync: where the race tests
+    # act as a person (test_backend_contract)
+    assert set(faults.POINTS) - covered <= {"pass_start", "after_sync"}
 
 
 def _units(ws: Workspace) -> FormSheet:
