@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +16,21 @@ from processors.workspace import Workspace
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The example as `init --sample` leaves it (no test of this module changes it)."""
     root = tmp_path_factory.mktemp("example")
     init_workspace(root, sample=True)
     yield root
+
+
+@pytest.fixture(scope="module")
+def first_pass(example: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A copy of the example after your first `sheetflow run`, so every test sees the state it asserts,
+    in any order (the example itself stays as the story left it)."""
+    root = tmp_path_factory.mktemp("first_pass") / "ws"
+    shutil.copytree(example, root)
+    proc = run_cli("run", "-w", str(root))
+    assert proc.returncode == 0, proc.stderr
+    yield root, proc.stderr
 
 
 def states(root: Path, form: str) -> dict[str, str]:
@@ -42,9 +55,8 @@ def test_story_leaves_orders_at_every_stage(example: Path) -> None:
     assert "未交货明细.xlsx" not in output                               # generated sheets come with your first pass
 
 
-def test_first_pass_issues_the_signed_order_and_requests_payment(example: Path) -> None:
-    proc = run_cli("run", "-w", str(example))
-    assert proc.returncode == 0, proc.stderr
+def test_first_pass_issues_the_signed_order_and_requests_payment(first_pass: tuple[Path, str]) -> None:
+    example, _ = first_pass
     orders = states(example, "purchase_order")
     assert orders["万达-龙骨-2"] == "placed" and orders["万达-石膏板-2"] == "payment_requested"
     output = {p.name for p in (example / "output").iterdir()}
@@ -56,7 +68,9 @@ def test_first_pass_issues_the_signed_order_and_requests_payment(example: Path) 
     assert any(r[0] == "PO-2026-0004" and r[9] == "验收不合格" for r in rows)
 
 
-def test_story_leaves_leases_at_every_stage_and_the_first_pass_issues_a_contract(example: Path) -> None:
+def test_story_leaves_leases_at_every_stage_and_the_first_pass_issues_a_contract(
+        first_pass: tuple[Path, str]) -> None:
+    example, _ = first_pass
     ws = Workspace(example)
     try:
         leases = {r.data["tenant"]: r for r in ws.store.records("lease")}
