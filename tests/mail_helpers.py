@@ -11,6 +11,7 @@ import email.policy
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from processors.mail.outbox import Mail, OutboxRow, enqueue, get
 from processors.workspace import Workspace
@@ -47,13 +48,21 @@ def parse(data: bytes) -> EmailMessage:
 
 
 class Recorder:
-    """aiosmtpd handler: keeps every accepted message; replies can be set per address or for DATA."""
+    """aiosmtpd handler: keeps every accepted message; replies can be set per address or for DATA.
+
+    It also counts connections and DATA handlers as they start and end (see CountingSMTP), so a test can
+    wait until the server has finished with every client, dead ones included, instead of sleeping: once
+    `idle()` holds, no message can still arrive from a connection already made.
+    """
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.rcpt_replies: dict[str, str] = {}
         self.data_reply: str | None = None
         self.data_delay = 0.0           # seconds before answering the final dot
+        self._lock = threading.Lock()   # counters move on the server's thread, are read on the test's
+        self.opened = self.closed = 0   # connections accepted / lost
+        self.data_started = self.data_done = 0   # handle_DATA entered / left (returned or cancelled)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
@@ -64,6 +73,13 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.tally("data_started")
+        try:
+            return await self._data(session, envelope)
+        finally:                        # also when the client hangs up during data_delay (cancelled)
+            self.tally("data_done")
+
+    async def _data(self, session: Any, envelope: Any) -> str:
         if self.data_delay:
             await asyncio.sleep(self.data_delay)
         if self.data_reply:
@@ -74,6 +90,26 @@ class Recorder:
                               "login": getattr(session.auth_data, "login", None),
                               "tls": session.ssl is not None})
         return "250 2.0.0 accepted"
+
+    def tally(self, counter: str) -> None:
+        """Count one event (a counter named in __init__); called from the server's thread."""
+        with self._lock:
+            setattr(self, counter, getattr(self, counter) + 1)
+
+    def idle(self) -> bool:
+        """Every connection made so far is closed and no DATA handler is running.
+
+        A lost connection cancels its session's task, so nothing more is recorded from it: what
+        `received` holds then is final, whether the client quit, hung up or was killed.
+        """
+        with self._lock:
+            return self.opened == self.closed and self.data_started == self.data_done
+
+    def settle(self, seconds: float = 10.0) -> None:
+        """Wait until the server is idle: it finished (or dropped) what every client sent, dead ones too."""
+        assert self.wait(self.idle, seconds), (f"server still busy after {seconds} s: {self.opened} opened, "
+                                               f"{self.closed} closed, {self.data_started} DATA started, "
+                                               f"{self.data_done} done")
 
     def count(self, message_id: str) -> int:
         return sum(1 for r in self.received if r["message"]["Message-ID"] == message_id)
@@ -87,13 +123,43 @@ class Recorder:
         return done()
 
 
+class CountingSMTP(SMTP):
+    """aiosmtpd's SMTP protocol, one per connection, telling the Recorder when its connection opens and closes.
+
+    aiosmtpd has no handler hook for a closed connection; the protocol's asyncio callbacks are the place.
+    """
+
+    def __init__(self, recorder: Recorder, **kwargs: Any) -> None:
+        super().__init__(recorder, **kwargs)
+        self.recorder = recorder
+        self.counted = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if not self.counted:            # STARTTLS calls it again for the same connection
+            self.counted = True
+            self.recorder.tally("opened")   # before the banner: a client past connect() is counted
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        super().connection_lost(error)  # cancels the session's task first
+        self.recorder.tally("closed")
+
+
+class CountingController(Controller):
+    """The threaded Controller, building CountingSMTP instead of SMTP for each connection."""
+
+    def factory(self) -> SMTP:
+        assert isinstance(self.handler, Recorder)
+        return CountingSMTP(self.handler, **self.SMTP_kwargs)
+
+
 def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
     ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"mailer", b"s3cret")
     return AuthResult(success=ok, handled=False, auth_data=auth_data)   # handled=False: aiosmtpd replies 535
 
 
 def start_server(port: int, recorder: Recorder, **kwargs: Any) -> Controller:
-    controller = Controller(recorder, hostname="127.0.0.1", port=port, **kwargs)
+    controller = CountingController(recorder, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     return controller
 

@@ -399,7 +399,9 @@ def test_watch_polls_drive_and_processes_an_edit(tmp_path: Path, fake_google: Fa
             time.sleep(0.02)
         assert sheet.cell(2, "key") == "PR-2026-0001"
         mark = fake_google.mark()
-        time.sleep(0.5)                             # idle: Drive checks only
+        deadline = time.monotonic() + 10            # idle: Drive checks only, three of them at least
+        while fake_google.requests_since(mark)[("GET", "files.get")] < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
         counts = fake_google.requests_since(mark)
         assert counts[("GET", "files.get")] >= 3
         assert set(counts) <= {("GET", "files.get")}
