@@ -24,6 +24,7 @@ from typing import IO, Any
 
 import pytest
 from conftest import BOOK, NOW, Book, good_row, request_report, run_cli
+from waiting import wait_for
 
 from processors.forms.definition import load_forms
 from processors.forms.rules import RULES
@@ -113,16 +114,6 @@ class Watcher:
             assert "Traceback" not in text, self.report()
             assert "internal error" not in text, self.report()
 
-
-def wait_for(predicate: Callable[[], Any], timeout: float = WAIT, step: float = 0.05) -> float | None:
-    """Seconds until predicate() is true, or None if it stayed false for `timeout`."""
-    start = time.monotonic()
-    while True:
-        if predicate():
-            return time.monotonic() - start
-        if time.monotonic() - start > timeout:
-            return None
-        time.sleep(step)
 
 
 def record_latency(name: str, seconds: float | None, watcher: Watcher) -> float:

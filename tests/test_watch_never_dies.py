@@ -17,12 +17,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from backends import GoogleSheet, make_google_workspace, paced_client
 from conftest import BOOK, NOW, TZ, Book, good_row
 from google_fake import FakeGoogle
+from waiting import wait_for
 
 from processors import faults
 from processors.clock import Clock
@@ -37,16 +37,6 @@ RECOVERED = "处理已恢复正常"      # zh.toml [robust_io] pass_recovered
 RESTARTED = "已重新开始"          # zh.toml [robust_io] watch_restarted
 STOPPED = "已停止"                # zh.toml [log] stopped
 
-
-def wait_for(predicate: Callable[[], Any], timeout: float = WAIT, step: float = 0.02) -> float | None:
-    """Seconds until predicate() is true, or None if it stayed false for `timeout`."""
-    start = time.monotonic()
-    while True:
-        if predicate():
-            return time.monotonic() - start
-        if time.monotonic() - start > timeout:
-            return None
-        time.sleep(step)
 
 
 class Records(logging.Handler):
