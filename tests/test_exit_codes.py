@@ -1,7 +1,7 @@
 """`sheetflow` gives the same exit code for the same error with and without -v; -v only adds a traceback (stderr).
 
-The internal error is a real bug stand-in: an exception raised at the named fault point "after_sync" of a
-real `sheetflow run` in a child process (the hook is set in that process, then the console entry runs).
+The internal error is a real bug stand-in: an exception raised at the named fault point "pass_start" (outside
+every per-row and per-book guard) of a real `sheetflow run` in a child process (the hook is set in that process, then the console entry runs).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ WITH_A_BUG = textwrap.dedent("""
     def bug():
         raise RuntimeError("injected bug after sync")
 
-    with faults.hooked("after_sync", bug):
+    with faults.hooked("pass_start", bug):
         sys.exit(cli.main(sys.argv[1:]))
 """)
 

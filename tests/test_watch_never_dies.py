@@ -222,12 +222,12 @@ def test_watch_outlives_a_storm_of_in_place_saves_and_processes_the_last(watchin
 
 
 def boom() -> None:
-    raise RuntimeError("injected fault after sync")
+    raise RuntimeError("injected fault after sync")  # (raised at pass_start: the pass as a whole fails)
 
 
 def test_a_pass_that_raises_is_logged_and_the_next_save_is_processed(watching, records) -> None:
     _, book, watcher = watching()
-    with faults.hooked("after_sync", boom):
+    with faults.hooked("pass_start", boom):
         book.put_rows([good_row()])
         assert wait_for(lambda: records.messages(FAILED)) is not None, records.text()
     assert watcher.alive, f"{watcher.error!r}\n{records.text()}"
@@ -244,7 +244,7 @@ def test_a_pass_that_raises_is_logged_and_the_next_save_is_processed(watching, r
 
 def test_a_pass_failing_again_and_again_backs_off_says_it_once_and_recovers(watching, records) -> None:
     _, book, watcher = watching()
-    with faults.hooked("after_sync", boom, once=False):
+    with faults.hooked("pass_start", boom, once=False):
         book.put_rows([good_row()])
         assert wait_for(lambda: len(records.messages("injected fault")) >= 3) is not None, records.text()
         failures = [r for r in records.all() if "injected fault" in r.getMessage()]
@@ -271,7 +271,7 @@ def test_backoff_doubles_and_is_capped() -> None:
 
 def test_stop_is_at_once_even_during_a_backoff(watching, records) -> None:
     _, book, watcher = watching()
-    with faults.hooked("after_sync", boom, once=False):
+    with faults.hooked("pass_start", boom, once=False):
         book.put_rows([good_row()])
         assert wait_for(lambda: len(records.messages("injected fault")) >= 2) is not None, records.text()
         took = watcher.stop()  # now in a pause of backoff_delay(2) seconds
@@ -287,7 +287,7 @@ def test_keyboard_interrupt_in_a_pass_is_not_swallowed(watching, records) -> Non
     def interrupt() -> None:
         raise KeyboardInterrupt
 
-    with faults.hooked("after_sync", interrupt):
+    with faults.hooked("pass_start", interrupt):
         book.put_rows([good_row()])
         assert wait_for(lambda: not watcher.alive, timeout=10) is not None, records.text()
     assert watcher.error is None  # watch returned: `sheetflow watch` exits 0
@@ -333,7 +333,7 @@ def test_google_watch_goes_on_after_a_pass_that_raises(tmp_path: Path, fake_goog
     ws.close()
     watcher = Watching(root, records, setup=lambda mine: mine.use_google_client(paced_client(fake_google)))
     try:
-        with faults.hooked("after_sync", boom):
+        with faults.hooked("pass_start", boom):
             sheet.put_rows([good_row()])
             watcher.start(lambda: bool(records.messages(FAILED)))
         [failed] = records.with_traceback()
