@@ -1,7 +1,8 @@
 """`sheetflow` gives the same exit code for the same error with and without -v; -v only adds a traceback (stderr).
 
 The internal error is a real bug stand-in: an exception raised at the named fault point "pass_start" (outside
-every per-row and per-book guard) of a real `sheetflow run` in a child process (the hook is set in that process, then the console entry runs).
+every per-row and per-book guard) of a real `sheetflow run` in a child process (the hook is set in that
+process, then the console entry runs).
 """
 
 from __future__ import annotations
