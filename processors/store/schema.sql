@@ -106,6 +106,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     sent_at          TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
+-- a record's mails, held until its number is in the sheet and released (or dropped) together
+CREATE INDEX IF NOT EXISTS outbox_record ON outbox (record_key);
 
 -- One-time sign-off codes (issue 3), stored only as salted scrypt hashes.
 CREATE TABLE IF NOT EXISTS codes (
