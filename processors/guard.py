@@ -86,7 +86,7 @@ def isolated(ws: Workspace, stage: str, *, file: str = "", form: str = "", key: 
         yield out
 
 def _cleared(ws: Workspace, stage: str, file: str, key: str) -> None:
-    if not ws.store.has_faults():
+    if not ws.store.has_faults():   # the usual case: one indexed look, no write
         return
     with ws.store.transaction():
         if key:

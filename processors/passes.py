@@ -54,8 +54,9 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
         http = ws.google_client().http_client if ws.cfg.backend == "google" else None
         before = http.use.copy() if isinstance(http, PacedHTTPClient) else None
         for round_ in range(MAX_ROUNDS):
-            for book in _books(ws):
-                owed = _owed(ws, book, retry_faults=not round_)   # a fault is tried again once a pass
+            for book in _books(ws):   # asked per book: an earlier book may have left news for this one
+                owing = _owing(ws, retry_faults=not round_)   # a fault is tried again once a pass
+                owed = any(t.label in owing for t in book.tabs)
                 if round_ and not owed:  # again only for news left for rows already read (order → lines)
                     continue
                 if not round_ and wanted is not None and not owed and not _wanted(book, wanted):
@@ -82,11 +83,10 @@ def _books(ws: Workspace) -> list[Book]:
     return [LocalBook(ws, form, path) for form in ws.forms.values() for path in ws.files_of(form)]
 
 
-def _owed(ws: Workspace, book: Book, *, retry_faults: bool) -> bool:
-    """Writes wait, news waits for a row, or (on a pass's first round) a row's fault waits for another try."""
+def _owing(ws: Workspace, *, retry_faults: bool) -> set[str]:
+    """Books with writes waiting, news for a row, or (on a pass's first round) a fault to try again."""
     store = ws.store
-    owed = set(store.pending_files()) | store.dirty_files() | (store.fault_files() if retry_faults else set())
-    return any(t.label in owed for t in book.tabs)
+    return set(store.pending_files()) | store.dirty_files() | (store.fault_files() if retry_faults else set())
 
 
 def _wanted(book: Book, wanted: set[Path]) -> bool:
@@ -96,7 +96,7 @@ def _wanted(book: Book, wanted: set[Path]) -> bool:
 def run_book(ws: Workspace, book: Book, kinds: dict[str, Kind], *, final: bool, owed: bool) -> list[FileReport]:
     reports = [t.report for t in book.tabs]
     for tab in book.tabs:  # news from other sheets (requests approved) may make a tab be read
-        with isolated(ws, "prepare", file=tab.label, form=tab.form.id):
+        with guarded(ws, "prepare", file=tab.label, form=tab.form.id):   # (prepare commits its own changes)
             faults.point("prepare", file=tab.label, kind=tab.form.id)
             kinds[tab.form.id].prepare()
     try:
