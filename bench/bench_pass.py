@@ -41,7 +41,6 @@ from typing import Any, TextIO
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results.md"
-SMOKE_SIZE = 500  # the smallest size the user's edit fits in (4 rows invalid for their quantity)
 
 
 def source_arg(argv: list[str]) -> Path | None:
@@ -60,7 +59,7 @@ if SOURCE is not None and not (SOURCE / "processors" / "__init__.py").is_file():
 sys.path[:0] = [str(HERE), str(SOURCE or REPO)]
 
 from passbench import SEPARATE_MAIL, Bench  # noqa: E402
-from report import SizeResult, document, fmt, machine, ratio, tables, verdict  # noqa: E402
+from report import SMOKE_SIZE, SizeResult, check_counts, document, fmt, machine, ratio, tables, verdict  # noqa: E402
 
 import processors  # noqa: E402
 from processors.resources import bundled_dir  # noqa: E402
@@ -173,10 +172,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--worker", action="store_true", help="serve measurements over stdin/stdout (compare_commits)")
     args = ap.parse_args(argv)
     args.sizes = [int(s.replace("_", "")) for part in args.sizes for s in part.split(",") if s.strip()]
-    if any(s < SMOKE_SIZE for s in args.sizes):
-        ap.error(f"sizes must be at least {SMOKE_SIZE} rows")
-    if args.repeat is not None and args.repeat < 1:
-        ap.error("--repeat must be at least 1")
+    check_counts(ap, args.sizes, args.repeat)
     return args
 
 

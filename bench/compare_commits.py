@@ -29,12 +29,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from compare_report import Side, document, summary
-from report import SizeResult
+from report import SMOKE_SIZE, SizeResult, check_counts
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results.md"
-SMOKE_SIZE = 500
 
 
 class CompareError(Exception):
@@ -169,10 +168,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if args.smoke:
         args.sizes, args.repeat, args.results = [SMOKE_SIZE], 1, None
-    if any(s < SMOKE_SIZE for s in args.sizes):
-        ap.error(f"sizes must be at least {SMOKE_SIZE} rows")
-    if args.repeat is not None and args.repeat < 1:
-        ap.error("--repeat must be at least 1")
+    check_counts(ap, args.sizes, args.repeat)
     return args
 
 

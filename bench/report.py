@@ -148,3 +148,15 @@ def machine() -> str:
 def document(command: str, about: str, results: list[SizeResult]) -> str:
     """The whole of bench/results.md."""
     return f"# sheetflow pass benchmark\n\n`{command}`\n\n{about}\n\n{tables(results)}\n\n{verdict(results)}\n"
+
+
+#: the smallest size the user's edit fits in (4 rows invalid for their quantity); --smoke runs at it
+SMOKE_SIZE = 500
+
+
+def check_counts(ap: Any, sizes: list[int], repeat: int | None) -> None:
+    """The same limits for bench_pass and compare_commits: sizes the edit fits in, at least one repetition."""
+    if any(s < SMOKE_SIZE for s in sizes):
+        ap.error(f"sizes must be at least {SMOKE_SIZE} rows")
+    if repeat is not None and repeat < 1:
+        ap.error("--repeat must be at least 1")
