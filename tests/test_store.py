@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from conftest import Book, good_row
 
 from processors.passes import run_pass
@@ -43,3 +44,30 @@ def test_moved_workspace_is_not_revalidated(make_workspace, tmp_path: Path) -> N
         assert not moved.revalidate_if_rules_changed()
     finally:
         moved.close()
+
+
+NAMING = [  # data of a stored record, the key asked for, whether it names it
+    ({"requests": '["PR-2026-0001", "PR-2026-0002"]'}, "PR-2026-0002", True),   # a plan's list
+    ({"requests": '["PR-2026-0001"]'}, "PR-2026-0002", False),
+    ({"requests": '["PR-2026-00021"]'}, "PR-2026-0002", False),                  # no prefix match
+    ({"requests": "PR-2026-0002"}, "PR-2026-0002", True),                        # one key as text
+    ({"requests": "[not json"}, "PR-2026-0002", False),                          # a broken list is no match
+    ({"requests": ""}, "PR-2026-0002", False),
+    ({}, "PR-2026-0002", False),
+]
+
+
+@pytest.mark.parametrize(("data", "key", "named"), NAMING)
+def test_records_naming_finds_a_key_in_a_list_or_as_the_value(tmp_path: Path, data: dict[str, str], key: str,
+                                                              named: bool) -> None:
+    store = Store(tmp_path / "s.db")
+    try:
+        with store.transaction():
+            store.insert_record(form="purchase_plan", key="PL-2026-0001", series="PL-2026", number=1,
+                                state="approved", data=data, content_hash="h", message="", file="", row=2,
+                                at="2026-12-01T09:00:00+08:00")
+        found = [r.key for r in store.records_naming("purchase_plan", "requests", key)]
+        assert found == (["PL-2026-0001"] if named else [])
+        assert store.records_naming("order_line", "requests", key) == []   # another form never matches
+    finally:
+        store.close()

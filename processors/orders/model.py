@@ -53,7 +53,7 @@ def records(store: Store, form: str, states: tuple[str, ...] | None = None) -> l
 
 
 def plans_holding(store: Store, request_key: str, states: tuple[str, ...] = ("approved",)) -> list[Record]:
-    return [p for p in records(store, PLAN, states) if request_key in json_list(p.data, "requests")]
+    return [p for p in store.records_naming(PLAN, "requests", request_key) if p.state in states]
 
 
 def planned(store: Store) -> set[str]:

@@ -15,10 +15,9 @@ from . import model
 
 class RequestKind(Kind):
     def settled(self, record: Record) -> str | None:
-        plans = [p.key for p in model.plans_holding(self.store, record.key, ("approved",))]
-        plans += [p.key for p in model.records(self.store, model.PLAN)
-                  if p.state.startswith("awaiting:") and record.key in model.json_list(p.data, "requests")]
-        lines = [line.key for line in model.records(self.store, model.LINE, model.LIVE_LINE)
-                 if line.data.get("request") == record.key]
+        plans = [p.key for p in self.store.records_naming(model.PLAN, "requests", record.key)
+                 if p.state == "approved" or p.state.startswith("awaiting:")]
+        lines = [line.key for line in self.store.records_naming(model.LINE, "request", record.key)
+                 if line.state in model.LIVE_LINE]
         held = plans + lines
         return self.t("engine.request_held", by="、".join(held)) if held else None
