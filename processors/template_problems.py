@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from jinja2 import Template, TemplateNotFound, TemplatesNotFound, TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError
 
 from .errors import TemplateProblem
 from .i18n import Translator
@@ -113,6 +114,8 @@ def from_exception(exc: Exception, name: str, templates_dir: Path | None, cls: t
     template, own = origin(frame[0], name, templates_dir) if frame else origin(None, name, templates_dir)
     line = frame[1] if frame else None
     message = str(exc)
+    if isinstance(exc, SecurityError):            # the sandbox refused (template_env): never run, say what
+        return problem(cls, template, code="unsafe", override=own, line=line, detail=message)
     if isinstance(exc, UndefinedError):
         undefined = _UNDEFINED.match(message)
         if undefined:

@@ -251,3 +251,43 @@ def test_a_document_nobody_wrote_a_template_for(tmp_path: Path) -> None:
     with pytest.raises(TemplateProblem) as caught:
         render_pdf("delivery_note", order_context(), tmp_path / "templates")
     assert (caught.value.template, caught.value.code) == ("documents/delivery_note.html", "missing")
+
+
+# -- the sandbox: a template shows values, it never runs code --------------------------------------------
+
+ESCAPES = [  # what a template could do to reach the host in Jinja's plain environment
+    "{{ cycler.__init__.__globals__.os.system('touch MARKER') }}",
+    "{{ lipsum.__globals__['os'].popen('touch MARKER').read() }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ self._TemplateReference__context.cycler.__init__.__globals__.os.system('touch MARKER') }}",
+    "{% set x = [] %}{{ x.append(1) }}",
+    "{{ range(10 ** 9) | list | length }}",
+]
+
+
+@pytest.mark.parametrize("payload", ESCAPES)
+def test_a_mail_override_cannot_run_code(ws: Workspace, tmp_path: Path, payload: str) -> None:
+    marker = tmp_path / "ran"
+    override(ws, "email/approval_request.zh.txt",
+             "Subject: 【待审批】{{ record_key }}\n\n" + payload.replace("MARKER", str(marker)) + "\n")
+    fault = fault_of(ws)
+    assert (fault.code, fault.override, fault.line) == ("unsafe", True, 3), fault
+    assert not marker.exists()                                   # nothing ran on the host
+    assert "模板不允许" in str(fault) and "may not do" in str(fault)
+
+
+@pytest.mark.parametrize("payload", ESCAPES)
+def test_a_document_override_cannot_run_code(tmp_path: Path, payload: str) -> None:
+    templates, marker = tmp_path / "templates", tmp_path / "ran"
+    override(templates, "documents/purchase_order.html",
+             BODY + "<p>" + payload.replace("MARKER", str(marker)) + "</p>\n{% endblock %}")
+    fault = document_fault(templates)
+    assert (fault.code, fault.override, fault.line) == ("unsafe", True, 4), fault
+    assert not marker.exists()
+
+
+def test_the_bundled_templates_render_in_the_sandbox(ws: Workspace) -> None:
+    """What the bundled mail and order do (filters, loops, includes, macros) is what the sandbox allows."""
+    subject, text, html = render(ws, "approval_request", **SIGN)
+    assert "PR-2026-0001" in subject and "K7M3QX" in text and html and "K7M3QX" in html
+    assert "PO-2026-0007" in pypdf_text(render_pdf("purchase_order", order_context(), None))

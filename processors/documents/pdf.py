@@ -51,6 +51,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from ..errors import SheetflowError, TemplateProblem
 from ..money import capitals, format_figures, to_money
 from ..resources import bundled_dir
+from ..template_env import SandboxedTemplates
 from ..template_problems import note_rendered, origin, problem, template_faults
 
 DOCUMENTS = "documents"
@@ -128,7 +129,7 @@ def environment(templates_dir: Path | None, overrides: frozenset[str]) -> Enviro
     changed file but not a new override file shadowing a bundled template.
     """
     loaders = [FileSystemLoader(d) for d in _template_dirs(templates_dir)]
-    env = Environment(
+    env = SandboxedTemplates(
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True, default=False),
         undefined=StrictUndefined,

@@ -28,6 +28,7 @@ from jinja2 import (
 
 from ..errors import TemplateProblem
 from ..resources import bundled_dir
+from ..template_env import SandboxedTemplates
 from ..template_problems import note_rendered, origin, problem, template_faults
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def environment(templates_dir: Path, overrides: frozenset[str]) -> Environment:
     queues thousands) and reloaded when their file changes; an override file
     added while `watch` runs changes `overrides`, which gives a fresh environment.
     """
-    return Environment(
+    return SandboxedTemplates(
         loader=ChoiceLoader([FileSystemLoader(templates_dir), FileSystemLoader(bundled_dir("templates"))]),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
         undefined=StrictUndefined,
