@@ -106,6 +106,10 @@ class GoogleCredentialsError(ConfigError):
         self.path, self.key, self.expected = "", "google", detail
 
 
+class GoogleEndpointError(GoogleCredentialsError):
+    """A Google address (SHEETFLOW_GOOGLE_API_ENDPOINT, the key's token_uri) that would carry a token in clear."""
+
+
 class GoogleUnreachableError(WorkbookError):
     """Google answered 429/5xx (or not at all) through every retry: reported; the next pass tries again.
 

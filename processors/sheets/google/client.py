@@ -14,7 +14,7 @@ import gspread
 
 from ...config import Config
 from ...errors import GoogleCredentialsError
-from .endpoint import ENDPOINT_ENV, redirect
+from .endpoint import ENDPOINT_ENV, checked, redirect
 from .pacing import PacedHTTPClient
 
 FALLBACK_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
@@ -43,6 +43,7 @@ def open_client(cfg: Config) -> gspread.Client:
         info = json.loads(path.read_text(encoding="utf-8"))
         if info.get("type") != "service_account":
             raise ValueError("type is not service_account")
+        checked(str(info.get("token_uri") or "https://oauth2.googleapis.com/token"), f"{path.name}: token_uri")
         client = gspread.service_account_from_dict(info, http_client=PacedHTTPClient)
     except (OSError, ValueError, KeyError) as exc:
         raise GoogleCredentialsError(
