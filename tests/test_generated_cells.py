@@ -282,6 +282,7 @@ CELL_CASES = [
     ("\r=1", None, ("s", "'\n=1", "General")),          # XML turns a raw CR into LF; the apostrophe leads either way
     ("#DIV/0!", None, ("s", "#DIV/0!", "General")),
     ("a\x01b\x0bc", None, ("s", "abc", "General")),      # characters XML cannot carry are dropped, never a crash
+    ("a\ud800b\uffff", None, ("s", "ab", "General")),
     ("plain", "#,##0.00", ("s", "plain", "General")),   # text in a money column stays text
     (Decimal("1234.5"), "#,##0.00", ("n", 1234.5, "#,##0.00")),
     (Decimal("-12.30"), "#,##0.00", ("n", -12.3, "#,##0.00")),

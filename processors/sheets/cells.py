@@ -35,8 +35,9 @@ from typing import Any
 # beyond OWASP, their full-width forms that Chinese input methods type (NFKC, which some importers apply, turns
 # them into the ASCII ones).
 FORMULA_START = frozenset("=+-@\t\r＝＋－＠")
-# Characters XML 1.0 cannot carry (openpyxl refuses them): dropped, as xlsx_patch drops them.
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Characters XML 1.0 cannot carry (openpyxl refuses them; a lone surrogate cannot even be saved as UTF-8):
+# dropped, as xlsx_patch drops them.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 MONEY = "#,##0.00"
 AREA = "#,##0.00"
