@@ -16,6 +16,7 @@ from .forms.rules import RULES
 from .i18n import Translator
 from .resources import bundled_dir, bundled_file
 from .sample_story import Story
+from .sheets.cells import put_text
 from .sheets.generate import create_form_workbook, resolve_sample_value
 
 log = logging.getLogger("sheetflow")
@@ -91,7 +92,7 @@ def _append_rows(path: Path, form: FormDef, rows: list[dict[str, Any]]) -> None:
     for i, row in enumerate(rows):
         for name, value in row.items():
             if value is not None and value != "":
-                sheet.cell(row=start + i, column=cols[name]).value = value
+                put_text(sheet.cell(row=start + i, column=cols[name]), value)   # "=…" in a sample stays text
     wb.save(path)
 
 

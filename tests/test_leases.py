@@ -137,7 +137,7 @@ def test_signed_lease_sends_the_contract_and_is_in_force_with_the_signed_copy(ma
     assert mall.units.cell(2, "status") == "已出租"
     roll = mall.roll()
     assert len(roll) == 12                                                # 3 years quarterly
-    assert roll[0][4:8] == ("2026-12-01~2027-02-28", roll[0][5], "2026-12-05", 45000)
+    assert roll[0][4:8] == ("2026-12-01~2027-02-28", roll[0][5], dt.datetime(2026, 12, 5), 45000)
 
 
 def test_issued_lease_is_put_back_when_edited(mall: Mall) -> None:
@@ -159,7 +159,7 @@ def test_payments_settle_the_oldest_bill_first(mall: Mall) -> None:
     assert "2026-12-01~2026-12-31 ¥39,000.00" in message and "2027-01-01~2027-01-31 ¥39,000.00" in message
     assert "2027-02-01~2027-02-28 ¥2,000.00" in message                   # the rest goes to the next bill
     roll = mall.roll()
-    assert roll[0][10] == 0 and roll[0][9] == "2027-01-10"                 # settled on the day paid
+    assert roll[0][10] == 0 and roll[0][9] == dt.datetime(2027, 1, 10)     # settled on the day paid
     assert roll[0][12] == pytest.approx(39000 * 36 * 0.0005)              # 2026-12-05 → 2027-01-10: 36 days late
 
 
@@ -220,7 +220,7 @@ def test_monthly_sales_settle_turnover_rent_above_the_base(mall: Mall) -> None:
     assert "无需补缴" in sales.cell(3, "message")                          # 30,000 < 36,000
     assert sales.cell(4, "status") == "无效" and "TS-2026-0001" in sales.cell(4, "message")   # December again
     turnover = [r for r in mall.roll() if r[3] == "扣点"]
-    assert len(turnover) == 1 and turnover[0][6] == "2027-01-05" and turnover[0][7] == 14000
+    assert len(turnover) == 1 and turnover[0][6] == dt.datetime(2027, 1, 5) and turnover[0][7] == 14000
 
 
 def test_fit_out_is_approved_by_engineering_then_commerce_and_the_tenant_is_told(mall: Mall) -> None:

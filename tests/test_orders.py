@@ -233,7 +233,8 @@ def test_outstanding_sheet_lists_undelivered_lines_and_follows_receipts(flow: Fl
     flow.to_placed()
     path = flow.ws.cfg.output_dir / "未交货明细.xlsx"
     rows = list(openpyxl.load_workbook(path).active.iter_rows(min_row=2, max_row=2, values_only=True))
-    assert rows[0][:9] == ("PO-2026-0001", "华美建材有限公司", "石膏板", "9.5mm", "张", "2026-12-20", 100, 0, 100)
+    assert rows[0][:9] == ("PO-2026-0001", "华美建材有限公司", "石膏板", "9.5mm", "张", dt.datetime(2026, 12, 20),
+                       100, 0, 100)
     flow.lines.set(2, received_qty=60)
     flow.run()
     row = next(openpyxl.load_workbook(path).active.iter_rows(min_row=2, max_row=2, values_only=True))

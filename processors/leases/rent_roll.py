@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..sheets.cells import COUNT, DATE, MONEY, as_date
 from ..sheets.generated import write_table
 from ..workspace import Workspace
 from . import terms as T
@@ -19,6 +20,7 @@ HEADERS = [("合同编号", "Lease"), ("商户", "Tenant"), ("铺位", "Unit"), 
            ("计算方式", "Made up of"), ("应付日", "Due"), ("应收金额", "Amount"), ("已收", "Paid"),
            ("结清日", "Settled on"), ("欠款", "Balance"), ("逾期天数", "Days overdue"), ("滞纳金", "Late fee"),
            ("账龄", "Aging")]
+FORMATS = (None, None, None, None, None, None, DATE, MONEY, MONEY, DATE, MONEY, COUNT, MONEY, None)
 
 
 def rent_roll_rows(ws: Workspace) -> list[list[object]]:
@@ -33,9 +35,9 @@ def rent_roll_rows(ws: Workspace) -> list[list[object]]:
         late = overdue_days(bill, today)
         kind = ws.t(f"leases.bill_{bill.kind}")
         rows.append([bill.lease, lease.data.get("tenant", ""), lease.data.get("unit", ""), kind,
-                     f"{bill.period_start}~{bill.period_end}", bill.basis, bill.due_date.isoformat(),
-                     float(bill.amount), float(bill.paid), bill.paid_on, float(bill.balance), late,
-                     float(penalty_of(bill, rate, today)), aging_bucket(late) if late else ""])
+                     f"{bill.period_start}~{bill.period_end}", bill.basis, bill.due_date, bill.amount, bill.paid,
+                     as_date(bill.paid_on or ""), bill.balance, late, penalty_of(bill, rate, today),
+                     aging_bucket(late) if late else ""])
     return rows
 
 
@@ -44,4 +46,4 @@ def write_rent_roll(ws: Workspace) -> Path | None:
         return None
     return write_table(ws.store, "rent_roll", ws.cfg.output_dir / ws.cfg.leases.rent_roll_file, "租金台账",
                        HEADERS, rent_roll_rows(ws), (14, 18, 8, 8, 23, 48, 11, 11, 11, 11, 11, 8, 10, 8),
-                       ws.t("leases.rent_roll_note"))
+                       ws.t("leases.rent_roll_note"), FORMATS)

@@ -15,6 +15,8 @@ from typing import Any
 from markupsafe import Markup
 from openpyxl import Workbook
 
+from ..money import round_fen
+from ..sheets.cells import AREA, COUNT, MONEY, PERCENT
 from ..sheets.generated import save, table_sheet, unchanged
 from ..workspace import Workspace
 from . import terms as T
@@ -24,6 +26,7 @@ from .rent_roll import write_rent_roll
 
 BUCKETS = ("0–30", "31–60", "61–90", "90+")
 LEASED = ("active",)
+RATE = Decimal("0.0001")
 
 
 def report_data(ws: Workspace) -> dict[str, Any]:
@@ -125,23 +128,23 @@ def _write_xlsx(path: Path, data: dict[str, Any]) -> None:
     wb = Workbook()
     occupancy = []
     for (dim, group), v in sorted(data["occupancy"].items()):
-        rate = float(v["leased_area"] / v["area"]) if v["area"] else 0.0
+        rate = (v["leased_area"] / v["area"]).quantize(RATE) if v["area"] else Decimal(0)
         occupancy.append(["楼层" if dim == "floor" else "品类", group, int(v["units"]), int(v["leased_units"]),
-                          float(v["area"]), float(v["leased_area"]), round(rate, 4)])
+                          v["area"], v["leased_area"], rate])
     table_sheet(wb, "出租率", [("维度", "Dimension"), ("分组", "Group"), ("铺位数", "Units"), ("已出租", "Leased"),
                              ("面积 m²", "Area"), ("已出租面积 m²", "Leased area"), ("出租率", "Occupancy")],
-                occupancy, (10, 10, 8, 8, 10, 12, 10))
+                occupancy, (10, 10, 8, 8, 10, 12, 10), formats=(None, None, COUNT, COUNT, AREA, AREA, PERCENT))
     billed, collected = data["billed"], data["collected"]
-    money: list[list[object]] = [[float(billed), float(collected),
-                                  round(float(collected / billed), 4) if billed else 0.0], [],
-                                 ["账龄 Aging", "欠款 Arrears"]]
-    money += [[bucket, float(amount)] for bucket, amount in data["aging"].items()]
+    money: list[list[object]] = [[billed, collected, (collected / billed).quantize(RATE) if billed else Decimal(0)],
+                                 [], ["账龄 Aging", "欠款 Arrears"]]
+    money += [[bucket, amount] for bucket, amount in data["aging"].items()]
     table_sheet(wb, "收缴", [("应收（已到期）", "Billed"), ("实收", "Collected"), ("收缴率", "Rate")], money,
-                (16, 14, 10))
-    sales = [[key, row["tenant"], row["category"], float(row["area"]), float(row["sales"] / row["months"]),
-              float(row["per_sqm"])] for key, row in sorted(data["sales"].items())]
+                (16, 14, 10), formats=(MONEY, MONEY, PERCENT))
+    sales = [[key, row["tenant"], row["category"], row["area"], round_fen(row["sales"] / row["months"]),
+              row["per_sqm"]] for key, row in sorted(data["sales"].items())]
     table_sheet(wb, "坪效", [("合同", "Lease"), ("商户", "Tenant"), ("品类", "Category"), ("面积 m²", "Area"),
-                           ("月均销售额", "Monthly sales"), ("坪效", "Sales per m²")], sales, (14, 18, 8, 8, 14, 12))
+                           ("月均销售额", "Monthly sales"), ("坪效", "Sales per m²")], sales, (14, 18, 8, 8, 14, 12),
+                formats=(None, None, None, AREA, MONEY, MONEY))
     save(wb, path)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..sheets.cells import DATE, QUANTITY, as_date
 from ..sheets.generated import write_table
 from ..workspace import Workspace
 from . import model
@@ -17,6 +18,7 @@ from . import model
 HEADERS = [("订单编号", "Order No."), ("供应商", "Supplier"), ("物料名称", "Item"), ("规格型号", "Model"),
            ("单位", "Unit"), ("交货日期", "Due date"), ("订购数量", "Ordered"), ("已收数量", "Received"),
            ("未交数量", "Outstanding"), ("状态", "Status"), ("明细编号", "Line No.")]
+FORMATS = (None, None, None, None, None, DATE, QUANTITY, QUANTITY, QUANTITY, None, None)
 
 
 def outstanding_path(ws: Workspace) -> Path:
@@ -27,7 +29,7 @@ def outstanding_rows(ws: Workspace) -> list[list[object]]:
     rows: list[list[object]] = []
     t = ws.t
     for order in model.records(ws.store, model.ORDER, model.OPEN_ORDER):
-        due = (order.data.get("confirmed_date") or order.data.get("delivery_date", ""))[:10]
+        due = as_date(order.data.get("confirmed_date") or order.data.get("delivery_date", ""))
         for line in model.lines_of(ws.store, order, order.data.get("draft", ""), order.key):
             if line.state in model.DONE_LINE or line.state == "superseded":
                 continue
@@ -35,8 +37,8 @@ def outstanding_rows(ws: Workspace) -> list[list[object]]:
             received = model.decimal(line.data.get("received_qty"))
             label = t(f"orders.line_state_{line.state}")
             rows.append([order.key, order.data.get("supplier", ""), line.data.get("item", ""),
-                         line.data.get("spec", ""), line.data.get("unit", ""), due, float(ordered),
-                         float(received), float(ordered - received), label, line.key])
+                         line.data.get("spec", ""), line.data.get("unit", ""), due, ordered, received,
+                         ordered - received, label, line.key])
     rows.sort(key=lambda r: (str(r[5]), str(r[0]), str(r[10])))
     return rows
 
@@ -46,4 +48,4 @@ def write_outstanding(ws: Workspace) -> Path | None:
     if model.ORDER not in ws.forms:
         return None
     return write_table(ws.store, "outstanding", outstanding_path(ws), "未交货明细", HEADERS, outstanding_rows(ws),
-                       (15, 18, 16, 18, 6, 12, 9, 9, 9, 12, 15), ws.t("orders.outstanding_note"))
+                       (15, 18, 16, 18, 6, 12, 9, 9, 9, 12, 15), ws.t("orders.outstanding_note"), FORMATS)

@@ -3,6 +3,7 @@
 What staff get: bilingual headers, a note on every required header, dropdowns for
 choice fields, date columns formatted as dates, the system columns on the right
 in grey with a note not to edit them, the header row frozen, and a help sheet.
+Text (headers, help, sample rows) goes in through cells.put_text: a string, never a formula.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..forms.definition import FormDef
 from ..forms.fields import choice_options
 from ..i18n import Translator
 from .base import column_letter
+from .cells import put_text
 
 USER_FILL = PatternFill("solid", fgColor="DDEBF7")
 SYSTEM_FILL = PatternFill("solid", fgColor="E7E6E6")
@@ -56,7 +58,7 @@ def create_form_workbook(path: Path, form: FormDef, cfg: Config, t: Translator,
         for c, fdef in enumerate(form.fields, start=1):
             value = values.get(fdef.name)
             if value is not None and value != "":
-                ws.cell(row=r, column=c, value=value)
+                put_text(ws.cell(row=r, column=c), value)
     _help_sheet(wb, form, t)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
@@ -64,7 +66,8 @@ def create_form_workbook(path: Path, form: FormDef, cfg: Config, t: Translator,
 
 def _field_header(ws: Any, col: int, fdef: Any, cfg: Config, t: Translator) -> None:
     """A staff column: its bilingual header with a note, its width, number format and dropdown."""
-    cell = ws.cell(row=1, column=col, value=fdef.header())
+    cell = ws.cell(row=1, column=col)
+    put_text(cell, fdef.header())
     cell.font, cell.fill = Font(bold=True), USER_FILL
     cell.alignment = Alignment(wrap_text=True, vertical="center")
     cell.border = Border(bottom=Side(style="thin", color="808080"))
@@ -90,7 +93,8 @@ def _field_header(ws: Any, col: int, fdef: Any, cfg: Config, t: Translator) -> N
 
 def _system_header(ws: Any, col: int, sys_col: Any, t: Translator) -> None:
     """A column sheetflow writes: grey, with a note not to edit it."""
-    cell = ws.cell(row=1, column=col, value=sys_col.header())
+    cell = ws.cell(row=1, column=col)
+    put_text(cell, sys_col.header())
     cell.font, cell.fill = Font(bold=True, color="FFFFFF"), SYSTEM_HEADER_FILL
     cell.alignment = Alignment(wrap_text=True, vertical="center")
     cell.comment = Comment(t.pick({"zh": "系统填写，请勿修改。", "en": "Written by sheetflow; do not edit."}),
@@ -140,8 +144,10 @@ def _help_sheet(wb: Workbook, form: FormDef, t: Translator) -> None:
         lines.append((f"{sdef.label.get('zh', '')} {sdef.label.get('en', '')}",
                       " / ".join(v for v in (sdef.next.get("zh"), sdef.next.get("en")) if v)))
     for r, (a, b) in enumerate(lines, start=1):
-        ws.cell(row=r, column=1, value=a).font = Font(bold=True)
-        ws.cell(row=r, column=2, value=b).alignment = Alignment(wrap_text=True, vertical="top")
+        put_text(ws.cell(row=r, column=1), a)
+        put_text(ws.cell(row=r, column=2), b)
+        ws.cell(row=r, column=1).font = Font(bold=True)
+        ws.cell(row=r, column=2).alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def resolve_sample_value(value: Any, today: dt.date) -> Any:

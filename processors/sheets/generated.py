@@ -2,7 +2,8 @@
 
 Nobody edits them, so there is nothing of a person's to keep: each is built with
 openpyxl and put in place by rename, only when what it shows changed (a digest kept
-in the store), never while someone has it open.
+in the store), never while someone has it open. Every cell goes through
+cells.put_value: staff text in them is never a formula, numbers and dates keep their type.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from openpyxl.styles import Font, PatternFill
 
 from ..sheets.locks import find_lock
 from ..store.db import Store
+from .cells import put_value
 
 
 def unchanged(store: Store, meta: str, mark: str, path: Path, *, empty: bool) -> bool:
@@ -38,29 +40,38 @@ def save(wb: Workbook, path: Path) -> None:
 
 
 def table_sheet(wb: Workbook, title: str, headers: Sequence[tuple[str, str]], rows: Sequence[Sequence[object]],
-                widths: Sequence[float], note: str = "") -> None:
-    """One sheet: a dark bilingual header row, frozen, the rows, and a grey note under them."""
+                widths: Sequence[float], note: str = "", formats: Sequence[str | None] = ()) -> None:
+    """One sheet: a dark bilingual header row, frozen, the rows, and a grey note under them.
+
+    `formats` gives a column's number format (cells.MONEY …) for the numbers in it; a column
+    without one, or text in it, is written as its value's type says.
+    """
     sheet = wb.create_sheet(title)
-    sheet.append([f"{zh} {en}" for zh, en in headers])
-    for cell in sheet[1]:
+    for col, (zh, en) in enumerate(headers, start=1):
+        cell = sheet.cell(row=1, column=col)
+        put_value(cell, f"{zh} {en}")
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="595959")
-    for row in rows:
-        sheet.append(list(row))
+    for r, row in enumerate(rows, start=2):
+        for col, value in enumerate(row, start=1):
+            put_value(sheet.cell(row=r, column=col), value, formats[col - 1] if col <= len(formats) else None)
     sheet.freeze_panes = "A2"
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = width
     if note:
-        sheet.cell(row=len(rows) + 3, column=1, value=note).font = Font(italic=True, color="808080")
+        cell = sheet.cell(row=len(rows) + 3, column=1)
+        put_value(cell, note)
+        cell.font = Font(italic=True, color="808080")
 
 
 def write_table(store: Store, meta: str, path: Path, title: str, headers: Sequence[tuple[str, str]],
-                rows: list[list[object]], widths: Sequence[float], note: str) -> Path | None:
-    mark = repr(rows)
+                rows: list[list[object]], widths: Sequence[float], note: str,
+                formats: Sequence[str | None] = ()) -> Path | None:
+    mark = repr((rows, tuple(formats)))
     if unchanged(store, meta, mark, path, empty=not rows):
         return None
     wb = Workbook()
-    table_sheet(wb, title, headers, rows, widths, note)
+    table_sheet(wb, title, headers, rows, widths, note, formats)
     save(wb, path)
     with store.transaction():
         store.set_meta(meta, mark)
