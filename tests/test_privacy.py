@@ -241,3 +241,17 @@ def test_run_refuses_while_a_private_folder_cannot_be_made_private(shared_root: 
     assert code == 2
     assert "/tmp/：所有账户共用的文件夹（权限 1777，属主 root）" in err and "config.toml 的 [paths]" in err
     assert status[0] == 0 and "对其他账户开放（修复前 run、watch 和 mail 不运行）" in status[1]
+
+
+@pytest.mark.parametrize(("lang", "says"), [
+    ("zh", ["共享（员工打开）：sheets/  output/", "私有（仅账户 ", "）：sheetflow.db  outbox/", "请配置 [mail.smtp]"]),
+    ("en", ["Shared (staff open these): sheets/  output/", "Private (only the account ", "): sheetflow.db  outbox/",
+            "set [mail.smtp] for real use"]),
+])
+def test_init_says_which_folder_is_shared_and_which_part_private(shared_root: Path, lang: str,
+                                                                says: list[str]) -> None:
+    proc = run_cli("init", str(shared_root / "ws"), "--lang", lang)
+    assert proc.returncode == 0, proc.stderr
+    for text in says:
+        assert text in proc.stdout
+    assert mode(shared_root / "ws" / "outbox") == 0o700

@@ -196,3 +196,26 @@ def test_code_mails_wait_while_the_outbox_is_open_to_others(ws: Workspace) -> No
     deliver_due(ws)
     path = eml_path(ws.cfg.outbox_dir, mail().key, "PR-2026-0001")
     assert row(ws, mail().key).state == "sent" and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+# -- a store an earlier sheetflow left ----------------------------------------------------------------------
+
+def test_codes_an_earlier_sheetflow_left_in_failed_and_unknown_mails_are_masked(
+        make_workspace: Callable[..., Workspace]) -> None:
+    """Schema 7 kept a failed or unknown mail's code until a person settled it: after the upgrade the store
+    still knows them as code mails (resend sends a fresh code) and the next delivery run masks them."""
+    ws = make_workspace()
+    queue(ws, mail(), mail("PR-2026-0002:code:dept_head:1", record_key="PR-2026-0002"), NOTICE)
+    conn = ws.store.conn
+    conn.executescript("UPDATE outbox SET state = 'failed' WHERE key = 'PR-2026-0001:code:dept_head:1';"
+                       "UPDATE outbox SET state = 'unknown' WHERE key = 'PR-2026-0002:code:dept_head:1';"
+                       "UPDATE outbox SET state = 'failed' WHERE key = 'PR-2026-0001:submitted:1';"
+                       "ALTER TABLE outbox DROP COLUMN secret_count; PRAGMA user_version = 7;")
+    ws.close()
+    again = make_workspace()
+    assert [row(again, k).secret_count for k in (mail().key, "PR-2026-0002:code:dept_head:1", NOTICE.key)] == [1, 1, 0]
+    deliver_due(again)
+    for key in (mail().key, "PR-2026-0002:code:dept_head:1"):
+        stored = row(again, key)
+        assert "K7M3QX" not in stored.body_text + (stored.body_html or "") and stored.secrets == []
+    assert b"K7M3QX" not in store_bytes(again)
