@@ -17,28 +17,23 @@ sent before with a fresh one (workflow/reissue.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shlex
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config
 from .errors import ConfigError
-from .filemodes import MAIL_LOCK, PRIVATE_DIR, PRIVATE_FILE, WORKSPACE_LOCK, loose
+from .filemodes import MAIL_LOCK, OTHERS, PRIVATE_DIR, PRIVATE_FILE, WORKSPACE_LOCK, loose
 from .i18n import Translator
 
 #: store meta key: when a private file that held codes was found readable by others
 EXPOSED = "codes_exposed_at"
 SQLITE_SIDECARS = ("", "-wal", "-shm", "-journal")
-
-
-@dataclass(frozen=True)
-class PrivatePath:
-    path: Path
-    folder: bool
-    codes: bool           # may hold a valid code in clear (the store, the outbox), not only private matter
 
 
 @dataclass(frozen=True)
@@ -67,7 +62,7 @@ class Finding:
 
 @dataclass
 class Privacy:
-    checked: list[Path] = field(default_factory=list)     # private paths found, all now private
+    checked: int = 0                                      # private paths found
     tightened: list[Finding] = field(default_factory=list)
     loose: list[Finding] = field(default_factory=list)    # still open to others: sheetflow could not change them
 
@@ -88,38 +83,50 @@ def check_layout(cfg: Config) -> None:
                               f"outbox hold sign-off codes): for example the default, beside it in the workspace")
 
 
-def private_paths(cfg: Config) -> list[PrivatePath]:
-    """Every private path of the workspace that exists, in the order a person would check them."""
+def private_paths(cfg: Config) -> Iterator[tuple[str, bool, bool, int]]:
+    """(path, folder, holds codes, mode) of every private path that exists: one stat each and no object per
+    path (an outbox may hold thousands of .eml files, and every start looks at all of them)."""
     state = cfg.state_path
-    found = [PrivatePath(state.with_name(state.name + s), False, True) for s in SQLITE_SIDECARS]
+    fixed = [(state.with_name(state.name + s), False, True) for s in SQLITE_SIDECARS]
     if state.parent.resolve() != cfg.root:
-        found.append(PrivatePath(state.parent, True, True))
-    found.append(PrivatePath(cfg.outbox_dir, True, True))
+        fixed.append((state.parent, True, True))
+    fixed.append((cfg.outbox_dir, True, True))
+    fixed += [(cfg.root / name, False, False) for name in (WORKSPACE_LOCK, MAIL_LOCK)]
+    fixed += [(p, False, False) for p in cfg.root.glob("*.log")]
+    for path, folder, codes in fixed:
+        with contextlib.suppress(OSError):
+            yield str(path), folder, codes, stat.S_IMODE(os.stat(path).st_mode)
     if cfg.outbox_dir.is_dir():
-        found += [PrivatePath(p, p.is_dir(), True) for p in sorted(cfg.outbox_dir.rglob("*"))]
-    found += [PrivatePath(cfg.root / name, False, False) for name in (WORKSPACE_LOCK, MAIL_LOCK)]
-    found += [PrivatePath(p, False, False) for p in sorted(cfg.root.glob("*.log"))]
-    return [p for p in found if p.path.exists()]
+        yield from _inside(str(cfg.outbox_dir))
+
+
+def _inside(folder: str) -> Iterator[tuple[str, bool, bool, int]]:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                mode = entry.stat().st_mode
+            except OSError:
+                continue                  # gone meanwhile (a temp file renamed)
+            is_dir = stat.S_ISDIR(mode)
+            yield entry.path, is_dir, True, stat.S_IMODE(mode)
+            if is_dir:
+                yield from _inside(entry.path)
 
 
 def secure(cfg: Config) -> Privacy:
     """Tighten every private path that is open to others; what cannot be tightened stays in `loose`."""
     check_layout(cfg)
     report = Privacy()
-    for item in private_paths(cfg):
-        try:
-            mode = stat.S_IMODE(os.stat(item.path).st_mode)
-        except OSError:
-            continue                      # gone meanwhile (a temp file renamed)
-        report.checked.append(item.path)
-        if not loose(mode):
+    for path, folder, codes, mode in private_paths(cfg):
+        report.checked += 1
+        if not mode & OTHERS:
             continue
         try:
-            os.chmod(item.path, PRIVATE_DIR if item.folder else PRIVATE_FILE)
-            now = stat.S_IMODE(os.stat(item.path).st_mode)   # a share that ignores modes keeps its own
+            os.chmod(path, PRIVATE_DIR if folder else PRIVATE_FILE)
+            now = stat.S_IMODE(os.stat(path).st_mode)   # a share that ignores modes keeps its own
         except OSError:
             now = mode                    # another account's file: only its owner (or root) can change it
-        finding = Finding(item.path, item.folder, item.codes, mode, now)
+        finding = Finding(Path(path), folder, codes, mode, now)
         (report.tightened if finding.fixed else report.loose).append(finding)
     return report
 

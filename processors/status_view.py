@@ -166,7 +166,7 @@ def privacy_section(ws: Workspace) -> list[str]:
     if p.loose:
         out += [t("private.status_loose"), *finding_lines(ws.cfg, t, p.loose)]
     else:
-        out.append(t("private.status_ok", count=len(p.checked)))
+        out.append(t("private.status_ok", count=p.checked))
     out += finding_lines(ws.cfg, t, p.tightened, "private.status_tightened")
     if ws.store.meta(EXPOSED):
         out.append(t("private.status_exposed"))
