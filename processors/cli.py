@@ -97,16 +97,23 @@ def _dispatch(args: argparse.Namespace) -> int:
         created = init_workspace(args.directory, sample=args.sample, language=args.lang)
         from .config import load_config
 
-        t = Translator(load_config(args.directory).language)
+        cfg = load_config(args.directory)
+        t = Translator(cfg.language)
         for path in created:
             log.info(t("log.init_created", path=path))
         log.info(t("log.init_done", path=args.directory.resolve()))
+        from .privacy import layout
+
+        for line in layout(cfg, t):   # which folder staff share, which part only this account reads
+            log.info(line)
         return 0
 
     from .workspace import Workspace
 
     ws = Workspace(args.workspace)
     try:
+        if args.command != "status":
+            ws.require_private()   # status still shows what is open; the others would write codes there
         if args.command == "status":
             from .status_view import render_status
 

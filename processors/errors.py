@@ -39,6 +39,11 @@ class WorkspaceError(SheetflowError):
     exit_code = 2
 
 
+class WorkspaceNotPrivateError(WorkspaceError):
+    """A private part of the workspace (store, outbox, locks, logs) is open to other accounts and sheetflow
+    cannot change that: it does not run, since a code written there could be read by someone else."""
+
+
 class WorkbookError(SheetflowError):
     """A workbook cannot be used this pass. `code` selects the user-facing message."""
 

@@ -11,9 +11,11 @@ from typing import Any
 from .clock import Clock
 from .config import CONFIG_NAME, LANGUAGES, load_config
 from .errors import ConfigError
+from .filemodes import private_dir
 from .forms.definition import FormDef, load_forms
 from .forms.rules import RULES
 from .i18n import Translator
+from .privacy import check_layout
 from .resources import bundled_dir, bundled_file
 from .sample_story import Story
 from .sheets.cells import put_text
@@ -38,9 +40,13 @@ def init_workspace(root: Path, *, sample: bool = False, language: str | None = N
         created.append(config_path)
     cfg = load_config(root)
     t = Translator(cfg.language)
+    check_layout(cfg)   # the store and the outbox outside the shared folders, before anything is made
     for folder in (cfg.sheets_dir, cfg.output_dir, cfg.outbox_dir):
         if not folder.exists():
-            folder.mkdir(parents=True)
+            if folder == cfg.outbox_dir:
+                private_dir(folder)            # 0700: code mails lie here as .eml files
+            else:
+                folder.mkdir(parents=True)     # shared: as the umask and the share make it
             created.append(folder)
     forms = load_forms([bundled_dir("forms"), cfg.forms_dir], set(RULES))
     today = Clock.from_env(cfg.tz).today()

@@ -29,6 +29,7 @@ from .mail.sender import DeliveryReport, deliver_due
 from .sheets.google.book import GoogleBook
 from .sheets.google.client import account_email
 from .sheets.google.pacing import PacedHTTPClient, QuotaUse
+from .workflow.reissue import reissue_exposed
 from .workflow.timers import run_timers
 from .workspace import Workspace
 
@@ -50,6 +51,8 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
         faults.point("pass_start")
         if ws.revalidate_if_rules_changed():
             wanted = None  # every workbook, every row
+        with guarded(ws, "route_timers", key="codes_exposed"):
+            reissue_exposed(ws)   # codes found readable by others at start: replaced before anything else
         kinds = {fid: kind_for(ws, form) for fid, form in ws.forms.items()}
         http = ws.google_client().http_client if ws.cfg.backend == "google" else None
         before = http.use.copy() if isinstance(http, PacedHTTPClient) else None

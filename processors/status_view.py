@@ -7,7 +7,9 @@ from collections import Counter
 from collections.abc import Sequence
 
 from .engine.rows import display_time
+from .mail.outbox import state_label as mail_state
 from .mail.sender import outbox_summary
+from .privacy import EXPOSED, finding_lines, layout
 from .workflow.lifecycle import Lifecycle
 from .workspace import Workspace
 
@@ -101,7 +103,7 @@ def render_status(ws: Workspace, limit: int = 50) -> str:
     out.append("")
     out.extend(faults_section(ws, limit))
     out.extend(unlanded_section(ws, limit))
-    out.extend(outbox_section(ws, limit))
+    out.extend([*outbox_section(ws, limit), *privacy_section(ws)])
     return "\n".join(out)
 
 
@@ -140,17 +142,32 @@ def outbox_section(ws: Workspace, limit: int = 50) -> list[str]:
     if not summary.total:
         return [*out, t("cli.status_none")]
     out.append(table([t("cli.col_state"), t("cli.col_count")],
-                     [[t(f"mail.state_{state}"), str(n)] for state, n in summary.counts.items()]))
+                     [[mail_state(t, state), str(n)] for state, n in summary.counts.items()]))
     if summary.attention:
         rows = []
         for m in summary.attention:
             state = "deferred" if m.state == "queued" else m.state
             upcoming = display_time(m.next_attempt_at) if m.state == "queued" else ""
-            rows.append([m.key, t(f"mail.state_{state}"), clip(", ".join(m.recipients), 40), str(m.attempts),
+            rows.append([m.key, mail_state(t, state), clip(", ".join(m.recipients), 40), str(m.attempts),
                          upcoming, clip(m.last_error, 80)])
         out.append("")
         out.append(table([t("mail.col_key"), t("cli.col_state"), t("mail.col_to"), t("mail.col_attempts"),
                           t("mail.col_next"), t("mail.col_error")], rows))
         if any(m.state in ("unknown", "failed") for m in summary.attention):
             out.append(t("mail.status_hint"))
+    return out
+
+
+def privacy_section(ws: Workspace) -> list[str]:
+    """Who can read what: the shared and the private part, and any private path still open to others (what
+    this start tightened is said too, since codes may have been read before)."""
+    t, p = ws.t, ws.privacy
+    out = ["", f"== {t('private.status_title')} ==", *layout(ws.cfg, t)]
+    if p.loose:
+        out += [t("private.status_loose"), *finding_lines(ws.cfg, t, p.loose)]
+    else:
+        out.append(t("private.status_ok", count=p.checked))
+    out += finding_lines(ws.cfg, t, p.tightened, "private.status_tightened")
+    if ws.store.meta(EXPOSED):
+        out.append(t("private.status_exposed"))
     return out

@@ -13,16 +13,18 @@ from typing import Any
 
 from .clock import Clock
 from .config import Config, load_config
-from .errors import ConfigError, FormDefinitionError, WorkspaceBusyError
+from .errors import ConfigError, FormDefinitionError, WorkspaceBusyError, WorkspaceNotPrivateError
+from .filemodes import WORKSPACE_LOCK, private_lock
 from .forms.definition import FormDef, load_forms
 from .forms.rules import RULES
 from .i18n import Translator
 from .kinds import check_kinds
+from .privacy import EXPOSED, Privacy, finding_lines, secure
 from .resources import bundled_dir
 from .sheets.locks import is_lock_or_temp
 from .store import Store
 
-LOCK_NAME = ".sheetflow.lock"
+LOCK_NAME = WORKSPACE_LOCK
 log = logging.getLogger("sheetflow")
 
 
@@ -30,22 +32,44 @@ class Workspace:
     def __init__(self, root: Path, clock: Clock | None = None) -> None:
         self.cfg: Config = load_config(root)
         self.root = self.cfg.root
+        #: the private part checked and tightened before the store opens (processors/privacy.py)
+        self.privacy: Privacy = secure(self.cfg)
         #: the workspace's own form definitions that are wrong: each holds its form alone (status lists them)
         self.form_problems: list[FormDefinitionError] = []
         self.forms: dict[str, FormDef] = load_forms([bundled_dir("forms"), self.cfg.forms_dir], set(RULES),
                                                     self.form_problems)
         self.t = Translator(self.cfg.language)
+        self._tell_privacy()
         for problem in self.form_problems:
             log.error(self.t("engine.form_held", problem=problem))
         check_kinds(self.forms, self.t)  # a broken kind plugin or a kind no plugin provides: stopped before the store
         self.clock = clock or Clock.from_env(self.cfg.tz)
         self.store = Store(self.cfg.state_path)
+        if self.privacy.exposed and not self.store.meta(EXPOSED):
+            with self.store.transaction():   # the next pass replaces the codes sent until now
+                self.store.set_meta(EXPOSED, self.clock.now().isoformat(timespec="seconds"))
         self.rules_hash = rules_hash(self.cfg)
         self._google: Any = None
         #: False while init --sample replays history: the generated sheets and reports are written once, after
         self.generate_outputs = True
         if self.cfg.backend == "google":
             self.google_tabs()  # a form without a spreadsheet is a config error at start, not mid-pass
+
+    def _tell_privacy(self) -> None:
+        """Say what was found open to others: tightened (and whether codes may have been read), or not."""
+        for codes in (True, False):
+            found = [f for f in self.privacy.tightened if f.showed_codes is codes]
+            for line in finding_lines(self.cfg, self.t, found, "private.tightened_codes" if codes else
+                                      "private.tightened"):
+                log.warning(line)
+        for line in finding_lines(self.cfg, self.t, self.privacy.loose):
+            log.error(line)
+
+    def require_private(self) -> None:
+        """run, watch and mail refuse to work while a private path stays open to others (status shows it)."""
+        if self.privacy.loose:
+            raise WorkspaceNotPrivateError(self.t("private.refused", problems="\n".join(
+                finding_lines(self.cfg, self.t, self.privacy.loose))))
 
     def google_tabs(self) -> dict[str, list[tuple[FormDef, str]]]:
         """Spreadsheet id -> [(form, tab)]: the forms sharing a spreadsheet are read and written together."""
@@ -115,7 +139,7 @@ class Workspace:
     @contextmanager
     def exclusive(self, timeout: float = 60.0) -> Iterator[None]:
         """One pass at a time per workspace, across processes (a cron `run` beside `watch`)."""
-        with (self.root / LOCK_NAME).open("a") as fh:
+        with private_lock(self.root / LOCK_NAME) as fh:
             deadline = time.monotonic() + timeout
             while True:
                 try:

@@ -1,7 +1,10 @@
 """`sheetflow mail send | resend KEY… | mark-sent KEY…`: deliver now, and settle mails a person checked.
 
 resend and mark-sent are how a person settles a mail the system cannot decide
-about (`unknown`: handed to the server, answer lost) or one that failed.
+about (`unknown`: handed to the server, answer lost) or one that failed. A
+code mail is not resent as it was: its code is masked in the store by then, and
+the copy that failed or went astray may be in someone else's hands, so resend
+voids that code and sends the approver a fresh one (workflow/reissue.py).
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
+    from .outbox import OutboxRow
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
     mail = sub.add_parser("mail", help="send queued mail now; resend or settle a mail", parents=[common])
     actions = mail.add_subparsers(dest="mail_command", required=True)
     for name, text in (("send", "deliver every mail that is due (SMTP or .eml files in outbox/)"),
-                       ("resend", "queue a mail that is 'to check' or failed again"),
+                       ("resend", "queue a mail that is 'to check' or failed again (a code mail: with a fresh code)"),
                        ("mark-sent", "record that a mail did arrive (or was handled another way)")):
         cmd = actions.add_parser(name, help=text, parents=[common])
         if name != "send":
@@ -50,13 +54,30 @@ def run(ws: Workspace, args: argparse.Namespace) -> int:
             print(t("mail.no_such_mail", key=key), file=sys.stderr)
             status = 1
             continue
-        state = t(f"mail.state_{row.state}")
+        state = outbox.state_label(t, row.state)
         if args.mail_command == "resend":
-            done = outbox.requeue(ws.store, key, at=now)
-            message = t("mail.resent", key=key) if done else t("mail.resend_refused", key=key, state=state)
+            done, message = _resend(ws, row, now)
         else:
             done = outbox.settle_sent(ws.store, key, at=now, note=t("mail.settled_by_hand"))
             message = t("mail.marked_sent", key=key) if done else t("mail.mark_refused", key=key, state=state)
         print(message, file=sys.stdout if done else sys.stderr)
         status = status if done else 1
     return status
+
+
+def _resend(ws: Workspace, row: OutboxRow, now: str) -> tuple[bool, str]:
+    """A mail without a code goes again as it was; a code mail's code is replaced by a fresh one."""
+    from ..workflow.reissue import resend_code_mail
+    from . import outbox
+
+    t = ws.t
+    if row.state not in ("failed", "unknown"):
+        return False, t("mail.resend_refused", key=row.key, state=outbox.state_label(t, row.state))
+    if not row.secret_count:
+        done = outbox.requeue(ws.store, row.key, at=now)
+        return done, t("mail.resent", key=row.key) if done else t("mail.resend_refused", key=row.key,
+                                                                  state=outbox.state_label(t, row.state))
+    fresh = resend_code_mail(ws, row)
+    if fresh.key:
+        return True, t("private.resent_fresh", key=row.key, new=fresh.key, to=", ".join(row.recipients))
+    return False, t(fresh.why_not, key=row.key)

@@ -4,6 +4,11 @@ The file name carries a stable hash of the outbox key, and the file appears by
 rename only when complete. So the file's existence is the proof of delivery: a
 crash after the rename and before the row is marked finds the file on the next
 run and marks the row sent instead of writing a second file.
+
+A code mail lies here in clear, so the folder is 0700 and every file 0600 from
+its first byte: only the account sheetflow runs as reads them. That makes this
+transport one for a single user or a demo (the README says so); real approvers
+get their codes by SMTP, each in their own mailbox.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+
+from ..filemodes import open_private, private_dir
 
 
 def eml_path(outbox_dir: Path, key: str, record_key: str | None) -> Path:
@@ -28,9 +35,9 @@ def temp_path(path: Path) -> Path:
 
 def write_eml(path: Path, data: bytes, halfway: Callable[[], None] = lambda: None) -> None:
     """Write temp, fsync, rename, fsync the folder. `halfway` runs after half the bytes (a crash point)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = temp_path(path)
-    with tmp.open("wb") as fh:
+    with os.fdopen(open_private(tmp, os.O_WRONLY | os.O_TRUNC), "wb") as fh:   # 0600 from its first byte
         half = len(data) // 2
         fh.write(data[:half])
         fh.flush()

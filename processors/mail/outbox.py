@@ -14,6 +14,7 @@ import hashlib
 import html
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..store import Store
@@ -27,7 +28,7 @@ class Mail:
     text: str
     html: str | None = None
     record_key: str | None = None
-    secrets: list[str] = field(default_factory=list)   # e.g. a one-time code, blanked once delivered
+    secrets: list[str] = field(default_factory=list)   # one-time codes: blanked once sent, failed or unknown
     attachments: list[str] = field(default_factory=list)  # workspace-relative paths (issued PDFs)
 
 
@@ -48,9 +49,11 @@ def enqueue(store: Store, mail: Mail, *, sender: str, at: str) -> bool:
 # -- the life of a row after it is queued --------------------------------------------------------
 # queued → sending → data_end → sent, or back to queued (temporary trouble), failed (5xx), unknown (the
 # process died after the final dot: SMTP cannot tell whether the server took it). Every change is its own
-# committed transaction, because the next step talks to the outside world.
+# committed transaction, because the next step talks to the outside world. A code mail's code is masked in
+# the store as soon as the row is sent, failed or unknown: the store keeps a code only while it may still
+# have to go out. A failed or unknown code mail that a person resends is replaced (workflow/reissue.py).
 
-STATES = ("queued", "sending", "data_end", "sent", "failed", "unknown")
+STATES = ("queued", "sending", "data_end", "sent", "failed", "unknown", "replaced")
 MASK = "******"
 
 
@@ -72,6 +75,7 @@ class OutboxRow:
     created_at: str
     sent_at: str | None
     attachments: list[str] = field(default_factory=list)
+    secret_count: int = 0          # codes it carried when queued: it stays a code mail once they are masked
 
 
 def _row(r: sqlite3.Row) -> OutboxRow:
@@ -80,7 +84,7 @@ def _row(r: sqlite3.Row) -> OutboxRow:
                      body_html=r["body_html"], secrets=json.loads(r["secrets"]), state=r["state"],
                      attempts=r["attempts"], next_attempt_at=r["next_attempt_at"], last_error=r["last_error"],
                      created_at=r["created_at"], sent_at=r["sent_at"],
-                     attachments=json.loads(r["attachments"]))
+                     attachments=json.loads(r["attachments"]), secret_count=r["secret_count"])
 
 
 def get(store: Store, key: str) -> OutboxRow | None:
@@ -102,7 +106,12 @@ def recover_interrupted(store: Store, sending_note: str, data_end_note: str) -> 
     so a person decides (`sheetflow mail resend` / `mark-sent`).
     """
     with store.transaction():
-        return store.outbox_recover(sending_note, data_end_note)
+        found = store.outbox_recover(sending_note, data_end_note)
+        for r in store.outbox_unmasked_settled():    # the new unknown rows, and any an older sheetflow left
+            row = _row(r)
+            store.outbox_mask(row.id, body_text=blank_secrets(row.body_text, row.secrets),
+                              body_html=blank_secrets(row.body_html, row.secrets))
+        return found
 
 
 def claim(store: Store, row_id: int) -> bool:
@@ -124,15 +133,18 @@ def defer(store: Store, row_id: int, *, error: str, next_attempt_at: str) -> Non
 
 
 def fail(store: Store, row: OutboxRow, *, error: str, notice: str) -> None:
-    """Permanent refusal: failed, and the record's row says so, in one transaction."""
+    """Permanent refusal: failed, codes masked, and the record's row says so, in one transaction."""
     with store.transaction():
-        if store.outbox_fail(row.id, error=error) and row.record_key:
+        if store.outbox_fail(row.id, error=error, body_text=blank_secrets(row.body_text, row.secrets),
+                             body_html=blank_secrets(row.body_html, row.secrets)) and row.record_key:
             store.flag_record(row.record_key, notice)
 
 
-def mark_unknown(store: Store, row_id: int, *, error: str) -> None:
+def mark_unknown(store: Store, row: OutboxRow, *, error: str) -> None:
+    """The server may or may not have it: to check, codes masked (it is never resent as it is)."""
     with store.transaction():
-        store.outbox_unknown(row_id, error=error)
+        store.outbox_unknown(row.id, error=error, body_text=blank_secrets(row.body_text, row.secrets),
+                             body_html=blank_secrets(row.body_html, row.secrets))
 
 
 def blank_secrets(text: str | None, secrets: list[str]) -> str | None:
@@ -155,7 +167,11 @@ def mark_sent(store: Store, row: OutboxRow, *, at: str, note: str = "", notice: 
 
 
 def requeue(store: Store, key: str, *, at: str) -> bool:
-    """A person asks for another delivery of an unknown or failed mail: queued now, attempts from zero."""
+    """A person asks for another delivery of an unknown or failed mail: queued now, attempts from zero.
+
+    Only for a mail without a code: a code mail's code is masked by now, and a second copy of a code that may
+    have reached someone else would not be the same secret anyway (workflow/reissue.py sends a fresh one).
+    """
     with store.transaction():
         return store.outbox_requeue(key, at=at)
 
@@ -169,6 +185,16 @@ def settle_sent(store: Store, key: str, *, at: str, note: str) -> bool:
         store.outbox_settle(row.id, at=at, note=note, body_text=blank_secrets(row.body_text, row.secrets),
                             body_html=blank_secrets(row.body_html, row.secrets))
         return True
+
+
+def mark_replaced(store: Store, row: OutboxRow, *, note: str) -> bool:
+    """A failed or unknown code mail superseded by a fresh code (inside the caller's transaction)."""
+    return store.outbox_replaced(row.id, note=note)
+
+
+def state_label(t: Callable[..., str], state: str) -> str:
+    """A mail state as `status` and the mail commands name it."""
+    return t("private.mail_state_replaced") if state == "replaced" else t(f"mail.state_{state}")
 
 
 @dataclass

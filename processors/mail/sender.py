@@ -61,6 +61,7 @@ from email.message import EmailMessage
 
 from .. import faults
 from ..config import MailSettings
+from ..filemodes import MAIL_LOCK, loose, mode_of, private_lock
 from ..store import Store, documents
 from ..workspace import Workspace
 from . import outbox
@@ -71,7 +72,7 @@ from .smtp import Permanent, SmtpSession, Temporary
 
 log = logging.getLogger("sheetflow.mail")
 
-LOCK_NAME = ".sheetflow-mail.lock"
+LOCK_NAME = MAIL_LOCK
 
 
 @dataclass
@@ -103,7 +104,7 @@ def _iso(moment: dt.datetime) -> str:
 @contextmanager
 def delivery_lock(ws: Workspace) -> Iterator[bool]:
     """True while this process is the only deliverer of the workspace; False if another one is."""
-    with (ws.root / LOCK_NAME).open("a") as fh:
+    with private_lock(ws.root / LOCK_NAME) as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -141,6 +142,7 @@ class _Delivery:
         self.mail = ws.cfg.mail
         self.session: SmtpSession | None = None
         self.down: str | None = None        # the SMTP server could not be reached this run
+        self._outbox_open: str | None = None   # why code mails are not written to outbox/ this run ("" none)
 
     def run(self, rows: list[OutboxRow]) -> None:
         try:
@@ -170,7 +172,7 @@ class _Delivery:
         log.warning(self.ws.t("mail.log_failed", key=row.key, error=error))
 
     def _unknown(self, row: OutboxRow, error: str) -> None:
-        outbox.mark_unknown(self.ws.store, row.id, error=self.ws.t("mail.unknown_reply", error=error))
+        outbox.mark_unknown(self.ws.store, row, error=self.ws.t("mail.unknown_reply", error=error))
         self.report.unknown += 1
         log.warning(self.ws.t("mail.log_unknown", key=row.key, error=error))
 
@@ -248,6 +250,9 @@ class _Delivery:
         if path.exists():                       # written before a crash, not yet marked
             self._sent(row, note=self.ws.t("mail.found_file", file=path.name))
             return
+        if row.secrets and self._outbox_readable():
+            self._wait(row, self._outbox_open or "")   # a code is never written where others can read it
+            return
         data = self._wire(row)
         if data is None:
             return
@@ -258,6 +263,18 @@ class _Delivery:
             self._deferred(row, f"{path}: {exc}")
             return
         self._sent(row)
+
+    def _outbox_readable(self) -> bool:
+        """outbox/ is open to other accounts (loosened since the start): looked at once per run."""
+        if self._outbox_open is None:
+            folder = self.ws.cfg.outbox_dir
+            try:
+                mode = mode_of(folder)
+            except OSError:
+                mode = 0                        # not there: write_eml makes it 0700
+            self._outbox_open = self.ws.t("private.outbox_open", path=self.ws.rel(folder), mode=f"{mode:04o}",
+                                          fix=f"chmod 700 {folder}") if loose(mode) else ""
+        return bool(self._outbox_open)
 
     def _smtp(self, row: OutboxRow) -> None:
         if self.down is not None:               # do not knock on a closed door once per mail

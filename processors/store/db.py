@@ -17,14 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..filemodes import create_private, private_dir
 from ..resources import package_file
 from .bills import BillsMixin
 from .codes import CodesMixin
 from .outbox import OutboxMixin
 from .pass_state import PassStateMixin
+from .reissue import ReissueMixin
 from .transitions import TransitionsMixin
 
-SCHEMA_VERSION = 7  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: documents; 7: landed, faults
+SCHEMA_VERSION = 8  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: documents; 7: landed, faults;
+#                    8: outbox.secret_count
 
 
 @dataclass
@@ -59,10 +62,12 @@ class PendingWrite:
     created_at: str
 
 
-class Store(PassStateMixin, TransitionsMixin, CodesMixin, OutboxMixin, BillsMixin):
+class Store(PassStateMixin, TransitionsMixin, CodesMixin, ReissueMixin, OutboxMixin, BillsMixin):
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.exists():
+            private_dir(path.parent)   # a folder of its own for the store ([paths] state) is private like it
+        create_private(path)   # before SQLite makes it (0644 by the umask); its -wal and -shm take this mode
         self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -84,6 +89,9 @@ class Store(PassStateMixin, TransitionsMixin, CodesMixin, OutboxMixin, BillsMixi
         outbox = {r[1] for r in self.conn.execute("PRAGMA table_info(outbox)")}
         if outbox and "attachments" not in outbox:
             out += "ALTER TABLE outbox ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';\n"
+        if outbox and "secret_count" not in outbox:   # a code mail stays known as one once its code is masked
+            out += ("ALTER TABLE outbox ADD COLUMN secret_count INTEGER NOT NULL DEFAULT 0;\n"
+                    "UPDATE outbox SET secret_count = json_array_length(secrets);\n")
         return out
 
     def close(self) -> None:

@@ -31,9 +31,10 @@ class OutboxMixin:
         assert self.conn.in_transaction, "queue mail in the same transaction as the state change"
         cur = self.conn.execute(
             "INSERT INTO outbox (key, message_id, record_key, recipients, subject, body_text, body_html, secrets, "
-            "attachments, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO NOTHING",
+            "secret_count, attachments, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (key) DO NOTHING",
             (key, message_id, record_key, json.dumps(recipients, ensure_ascii=False), subject, body_text, body_html,
-             json.dumps(secrets), json.dumps(attachments, ensure_ascii=False), at, at))
+             json.dumps(secrets), sum(1 for s in secrets if s), json.dumps(attachments, ensure_ascii=False), at, at))
         return cur.rowcount == 1
 
     # -- reading -----------------------------------------------------------------------------
@@ -78,14 +79,32 @@ class OutboxMixin:
                           f"last_error = ? WHERE id = ? AND state IN {IN_FLIGHT}",
                           (next_attempt_at, error, row_id))
 
-    def outbox_fail(self, row_id: int, *, error: str) -> bool:
-        """False if a person (or another sender) settled the row meanwhile."""
-        return self.conn.execute("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? "
-                                 f"WHERE id = ? AND state IN {IN_FLIGHT}", (error, row_id)).rowcount == 1
+    def outbox_fail(self, row_id: int, *, error: str, body_text: str | None, body_html: str | None) -> bool:
+        """Failed, with the bodies as kept from now on (codes masked). False if a person (or another sender)
+        settled the row meanwhile."""
+        return self.conn.execute("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, "
+                                 f"body_text = ?, body_html = ?, secrets = '[]' WHERE id = ? AND state IN {IN_FLIGHT}",
+                                 (error, body_text, body_html, row_id)).rowcount == 1
 
-    def outbox_unknown(self, row_id: int, *, error: str) -> None:
-        self.conn.execute("UPDATE outbox SET state = 'unknown', attempts = attempts + 1, last_error = ? "
-                          f"WHERE id = ? AND state IN {IN_FLIGHT}", (error, row_id))
+    def outbox_unknown(self, row_id: int, *, error: str, body_text: str | None, body_html: str | None) -> None:
+        """To check, with the bodies as kept from now on (codes masked: a resend sends a fresh code)."""
+        self.conn.execute("UPDATE outbox SET state = 'unknown', attempts = attempts + 1, last_error = ?, "
+                          f"body_text = ?, body_html = ?, secrets = '[]' WHERE id = ? AND state IN {IN_FLIGHT}",
+                          (error, body_text, body_html, row_id))
+
+    def outbox_unmasked_settled(self) -> list[sqlite3.Row]:
+        """Failed or unknown rows still holding their codes: left by a crash (data_end) or an older sheetflow."""
+        return list(self.conn.execute("SELECT * FROM outbox WHERE state IN ('failed', 'unknown') AND secrets != '[]'"))
+
+    def outbox_mask(self, row_id: int, *, body_text: str | None, body_html: str | None) -> None:
+        self.conn.execute("UPDATE outbox SET body_text = ?, body_html = ?, secrets = '[]' WHERE id = ?",
+                          (body_text, body_html, row_id))
+
+    def outbox_replaced(self, row_id: int, *, note: str) -> bool:
+        """A failed or unknown code mail whose code was voided and sent afresh under another key (`note` says
+        which): final, like sent."""
+        return self.conn.execute("UPDATE outbox SET state = 'replaced', last_error = ? WHERE id = ? AND "
+                                 "state IN ('failed', 'unknown')", (note, row_id)).rowcount == 1
 
     def outbox_sent(self, row_id: int, *, at: str, note: str, body_text: str | None,
                     body_html: str | None) -> bool:
@@ -96,10 +115,11 @@ class OutboxMixin:
             (at, note, body_text, body_html, row_id)).rowcount == 1
 
     def outbox_requeue(self, key: str, *, at: str) -> bool:
-        """A person asks for another delivery of an unknown or failed mail: queued now, attempts from zero."""
+        """A person asks for another delivery of an unknown or failed mail without a code: queued now, attempts
+        from zero (a code mail's code is masked by now; it is replaced instead, workflow/reissue.py)."""
         return self.conn.execute("UPDATE outbox SET state = 'queued', attempts = 0, next_attempt_at = ?, "
-                                 "last_error = '' WHERE key = ? AND state IN ('unknown', 'failed')",
-                                 (at, key)).rowcount == 1
+                                 "last_error = '' WHERE key = ? AND state IN ('unknown', 'failed') "
+                                 "AND secret_count = 0", (at, key)).rowcount == 1
 
     def outbox_settle(self, row_id: int, *, at: str, note: str, body_text: str | None,
                       body_html: str | None) -> None:

@@ -96,9 +96,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     subject          TEXT NOT NULL,
     body_text        TEXT NOT NULL,
     body_html        TEXT,
-    secrets          TEXT NOT NULL DEFAULT '[]',  -- JSON: strings blanked out of the bodies once sent
+    secrets          TEXT NOT NULL DEFAULT '[]',  -- JSON: codes, blanked out of the bodies once sent, failed or unknown
+    secret_count     INTEGER NOT NULL DEFAULT 0,  -- how many codes it carried when queued (kept once they are blanked)
     attachments      TEXT NOT NULL DEFAULT '[]',  -- JSON: workspace-relative paths of issued documents
-    state            TEXT NOT NULL DEFAULT 'queued',  -- queued|sending|data_end|sent|failed|unknown
+    state            TEXT NOT NULL DEFAULT 'queued',  -- queued|sending|data_end|sent|failed|unknown|replaced
     attempts         INTEGER NOT NULL DEFAULT 0,
     next_attempt_at  TEXT NOT NULL,
     last_error       TEXT NOT NULL DEFAULT '',

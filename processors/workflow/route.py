@@ -43,6 +43,21 @@ def awaited(state: str) -> str | None:
     return state[len(AWAITING):] if state.startswith(AWAITING) else None
 
 
+def code_mail_key(record_key: str, event: str, step: str, version: int, person: str) -> str:
+    """The outbox key of a code mail: one per event (open, a renewal, a reminder …), step, version and person."""
+    return f"{record_key}:{event}:{step}:v{version}:{person}"
+
+
+def code_mail_of(record_key: str, key: str) -> tuple[str, int, str] | None:
+    """(step, route version, person) a code mail was sent for, read back from its key (code_mail_key)."""
+    if not key.startswith(f"{record_key}:"):
+        return None
+    parts = key[len(record_key) + 1:].split(":", 3)      # a person's id is the one part that may hold a colon
+    if len(parts) != 4 or not parts[2].startswith("v") or not parts[2][1:].isdigit():
+        return None
+    return parts[1], int(parts[2][1:]), parts[3]
+
+
 class RouteEvents(Protocol):
     """Who hears that a route ended: the form's kind (an order issued, a tenant told)."""
 
@@ -190,7 +205,7 @@ class Route:
 
     def send_code(self, record: Record, step: StepDef, signer: Person, behalf: Person | None, *, event: str,
                   template: str = "approval_request", **extra: object) -> int:
-        key = f"{record.key}:{event}:{step.name}:v{record.route_version}:{signer.id}"
+        key = code_mail_key(record.key, event, step.name, record.route_version, signer.id)
         if self.store.mail_queued(key):
             return 0
         now = self._now()
