@@ -24,7 +24,8 @@ from .outbox import OutboxMixin
 from .pass_state import PassStateMixin
 from .transitions import TransitionsMixin
 
-SCHEMA_VERSION = 7  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: documents; 7: landed, faults
+SCHEMA_VERSION = 8  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: documents; 7: landed, faults;
+#                      8: refusals.fingerprint, step_locks
 
 
 @dataclass
@@ -84,6 +85,9 @@ class Store(PassStateMixin, TransitionsMixin, CodesMixin, OutboxMixin, BillsMixi
         outbox = {r[1] for r in self.conn.execute("PRAGMA table_info(outbox)")}
         if outbox and "attachments" not in outbox:
             out += "ALTER TABLE outbox ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';\n"
+        refusals = {r[1] for r in self.conn.execute("PRAGMA table_info(refusals)")}
+        if refusals and "fingerprint" not in refusals:
+            out += "ALTER TABLE refusals ADD COLUMN fingerprint BLOB;\n"
         return out
 
     def close(self) -> None:
