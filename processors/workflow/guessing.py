@@ -96,7 +96,7 @@ def refuse_locked(route: Route, record: Record, step: StepDef, entry: SignInput,
     if lock is None:
         return False
     reason = "locked_renew" if entry.kind == "renew" else "locked"
-    route.refuse(record, step, reason, typed, out, restore="", text=f"guessing.refused_{reason}",
+    route.refuse(record, step, reason, typed, out, restore="", message=f"guessing.refused_{reason}",
                  until=when(lock.until))
     return True
 
@@ -108,7 +108,7 @@ def wrong_code(route: Route, record: Record, step: StepDef, entry: SignInput, ty
     mark = codelib.hash_code(entry.code, salt)
     wrong = route.store.wrong_tries(record.id, step.name, record.route_version)
     if route.store.typed_before(record.id, step.name, mark):
-        route.refuse(record, step, "wrong_code_repeated", typed, out, text="guessing.refused_wrong_code_repeated",
+        route.refuse(record, step, "wrong_code_repeated", typed, out, message="guessing.refused_wrong_code_repeated",
                      left=max(limit - wrong, 1))
         return
     if wrong + 1 < limit:
@@ -125,7 +125,7 @@ def lock_out(route: Route, record: Record, step: StepDef, typed: str, out: CellR
     route.store.lock_step(record.id, step.name, at=now.isoformat(timespec="seconds"),
                           until=until.isoformat(timespec="seconds"))
     route.void_codes(record, step.name)
-    route.refuse(record, step, "too_many_wrong", typed, out, restore="", text="guessing.refused_too_many_wrong",
+    route.refuse(record, step, "too_many_wrong", typed, out, restore="", message="guessing.refused_too_many_wrong",
                  fingerprint=mark, tries=settings.max_attempts)
     tell(route, record, step, now, until)
 

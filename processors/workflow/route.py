@@ -270,12 +270,12 @@ class Route:
         return "out_of_order" if awaited(record.state) else "route_done"
 
     def refuse(self, record: Record, step: StepDef, reason: str, typed: str, out: CellReview,
-                restore: str | None = None, *, text: str = "", fingerprint: bytes | None = None,
+                restore: str | None = None, *, message: str = "", fingerprint: bytes | None = None,
                 **params: object) -> None:
-        """`text`: the message key when it is not sign.refused_<reason>; `fingerprint`: of a wrong code."""
+        """`message`: the message key when it is not sign.refused_<reason>; `fingerprint`: of a wrong code."""
         waiting = awaited(record.state)
         wait_label = self.t.pick(self.form.step(waiting).label) if waiting else ""
-        text = self.t(text or f"sign.refused_{reason}", step=self.t.pick(step.label), waiting=wait_label,
+        text = self.t(message or f"sign.refused_{reason}", step=self.t.pick(step.label), waiting=wait_label,
                       column=self.t.pick(self.form.field(step.column).label), **params)
         out.refusals.append(text)
         if restore is not None:
