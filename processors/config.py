@@ -58,7 +58,8 @@ class Person:
 class ApprovalSettings:
     codes: bool = True                    # sign with one-time codes; false where sheet permissions prove who edits
     code_ttl_hours: float = 72.0
-    max_attempts: int = 5                 # wrong codes on one step before its codes are voided and re-sent
+    max_attempts: int = 5                 # distinct wrong codes on one step before it is locked out
+    lockout_minutes: float = 15.0         # the first lockout's length; each later one on the step is 4× longer
     remind_after_hours: float = 24.0
     remind_every_hours: float = 24.0
     escalate_after_reminders: int = 2
@@ -263,8 +264,8 @@ def _load_people(top: Section, departments: tuple[str, ...]) -> list[Person]:
 
 
 def _load_approvals(sec: Section) -> ApprovalSettings:
-    sec.unknown({"codes", "code_ttl_hours", "max_attempts", "remind_after_hours", "remind_every_hours",
-                 "escalate_after_reminders", "thresholds"})
+    sec.unknown({"codes", "code_ttl_hours", "max_attempts", "lockout_minutes", "remind_after_hours",
+                 "remind_every_hours", "escalate_after_reminders", "thresholds"})
     thresholds = {}
     tsec = sec.section("thresholds", None)
     for key, value in tsec.data.items():
@@ -278,6 +279,7 @@ def _load_approvals(sec: Section) -> ApprovalSettings:
         codes=sec.get("codes", bool, True),
         code_ttl_hours=positive_number(sec, "code_ttl_hours", 72),
         max_attempts=int(positive_number(sec, "max_attempts", 5, "a positive whole number")),
+        lockout_minutes=positive_number(sec, "lockout_minutes", 15, "a positive number of minutes"),
         remind_after_hours=positive_number(sec, "remind_after_hours", 24),
         remind_every_hours=positive_number(sec, "remind_every_hours", 24),
         escalate_after_reminders=int(positive_number(sec, "escalate_after_reminders", 2, "a positive whole number")),

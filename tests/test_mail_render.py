@@ -34,6 +34,10 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "approved": dict(applicant_name="李强", record_key="PR-2026-0001", summary=SUMMARY,
                      stamps=["✔ 王芳 2026-11-29 10:32", "✔ 周刚 2026-11-29 14:05"], form_title="采购申请",
                      next_step="采购专员询价下单"),
+    "code_guessing": dict(recipient_name="王芳", approver=True, approvers="王芳", form_title="采购申请",
+                          record_key="PR-2026-0001", summary=SUMMARY, step_label="部门负责人审批",
+                          sign_column="部门负责人 Dept head", file="采购申请.xlsx", row=7, at="2026-11-29 10:32",
+                          until="2026-11-29 10:47", tries=5),
 }
 VARIANTS = [
     ("approval_request", {}),
@@ -48,6 +52,8 @@ VARIANTS = [
     ("route_restarted", {}),
     ("approved", {}),
     ("approved", {"next_step": "", "stamps": []}),
+    ("code_guessing", {}),
+    ("code_guessing", {"recipient_name": "李强", "approver": False}),
 ]
 WHAT_EACH_SAYS = {  # a phrase per template and language that shows it says the right thing
     ("approval_request", "zh"): "等待您审批", ("approval_request", "en"): "awaits your approval",
@@ -56,6 +62,7 @@ WHAT_EACH_SAYS = {  # a phrase per template and language that shows it says the 
     ("rejected", "zh"): "驳回", ("rejected", "en"): "was rejected by",
     ("route_restarted", "zh"): "重新开始", ("route_restarted", "en"): "starts again",
     ("approved", "zh"): "已审批通过", ("approved", "en"): "has been approved",
+    ("code_guessing", "zh"): "锁定至 2026-11-29 10:47", ("code_guessing", "en"): "locked until 2026-11-29 10:47",
 }
 
 
@@ -78,6 +85,10 @@ def test_every_template_renders_in_both_languages(make_workspace: Callable[..., 
         assert "采购申请.xlsx" in text and "部门负责人 Dept head" in text
     if name == "approved":
         assert all(stamp in text for stamp in ctx["stamps"])
+    if name == "code_guessing":    # names the row and the time, and how to get a new code after the lock
+        assert "采购申请.xlsx" in text and "2026-11-29 10:32" in text and ctx["recipient_name"] in text
+        assert ("第 7 行" if language == "zh" else "row 7") in text
+        assert ("输入“验证码”" if language == "zh" else 'type "new code"') in text
 
 
 def test_workspace_template_overrides_the_bundled_one(ws: Workspace) -> None:

@@ -85,10 +85,13 @@ def more_than_the_story(example: Example) -> None:
 
     waiting = sorted(k for k, r in example.records("purchase_request").items() if r.state == "awaiting:dept_head")
     fitouts = sorted(example.records("fitout"))
-    rejected, edited, untouched = waiting[:3]
-    example.keys = {"rejected": rejected, "edited": edited, "untouched": untouched}
+    rejected, edited, untouched, guessed = waiting[:4]
+    example.keys = {"rejected": rejected, "edited": edited, "untouched": untouched, "guessed": guessed}
+    config = example.root / "config.toml"   # two wrong codes lock a step out (and tell who it concerns)
+    config.write_text(config.read_text("utf-8").replace("max_attempts = 5", "max_attempts = 2"), "utf-8")
     ws = story.at(0, 11)
     no = ws.t("sign.reject_word")
+    story.type("purchase_request", guessed, dept_head="同意 ABCDEF")
     story.type("purchase_request", rejected, dept_head=f"{no} {story.code(rejected)} 数量过多")
     story.sign("purchase_request", edited, "dept_head")
     story.sign("fitout", fitouts[0], "engineering_sign")
@@ -99,6 +102,7 @@ def more_than_the_story(example: Example) -> None:
     story.at(0, 12)
     quantity = int(float(example.records("purchase_request")[edited].data["quantity"]))
     story.type("purchase_request", edited, quantity=quantity + 5)      # after a signature: the route restarts
+    story.type("purchase_request", guessed, dept_head="同意 ABCDEG")     # the second wrong code: locked
     story.sign("fitout", fitouts[0], "commerce_sign")
     story.close()
     example.sheetflow("run", "-w", str(example.root), at=NOW + dt.timedelta(hours=2))
@@ -149,6 +153,9 @@ def test_the_flows_reach_what_the_story_does_not(example: Example) -> None:
     assert requests["rejected"].state == "rejected"
     assert requests["edited"].state == requests["untouched"].state == "awaiting:dept_head"
     assert requests["edited"].route_version > requests["untouched"].route_version     # its route started again
+    notices = [m for m in outbox(example.root) if requests["guessed"].key in str(m["Subject"])
+               and ("安全提醒" in str(m["Subject"]) or "Security notice" in str(m["Subject"]))]
+    assert len(notices) == 2                                   # two wrong codes locked it: approver, applicant
     assert sorted(r.state for r in example.records("fitout").values()) == ["approved", "rejected"]
 
 

@@ -58,22 +58,47 @@ class CodesMixin:
                                       (record_id, version)))
 
     # -- refusals ----------------------------------------------------------------------------
-    def add_refusal(self, *, record_id: int, step: str, version: int, reason: str, typed: str, at: str) -> None:
-        """`typed` must already be redacted: refusals are kept, codes never are."""
+    def add_refusal(self, *, record_id: int, step: str, version: int, reason: str, typed: str, at: str,
+                    fingerprint: bytes | None = None) -> None:
+        """`typed` must already be redacted: refusals are kept, codes never are (a wrong one only as a fingerprint)."""
         self.conn.execute(
-            "INSERT INTO refusals (record_id, step, version, reason, typed, at) VALUES (?,?,?,?,?,?)",
-            (record_id, step, version, reason, typed, at))
+            "INSERT INTO refusals (record_id, step, version, reason, typed, at, fingerprint) VALUES (?,?,?,?,?,?,?)",
+            (record_id, step, version, reason, typed, at, fingerprint))
 
     def wrong_tries(self, record_id: int, step: str, version: int) -> int:
-        """Wrong codes typed since the step's codes were last voided for too many."""
+        """Distinct wrong codes typed since the step was last locked out (a value typed again is not counted)."""
         return int(self.conn.execute(
             "SELECT count(*) FROM refusals WHERE record_id = ?1 AND step = ?2 AND version = ?3 AND "
             "reason = 'wrong_code' AND id > coalesce((SELECT max(id) FROM refusals WHERE record_id = ?1 AND "
-            "step = ?2 AND version = ?3 AND reason = 'too_many_wrong'), 0)",
+            "step = ?2 AND reason = 'too_many_wrong'), 0)",
             (record_id, step, version)).fetchone()[0])
 
-    def lockouts(self, record_id: int, step: str) -> int:
-        """Times the step's codes were voided for too many wrong tries: each lockout sends a code of its own."""
+    def typed_before(self, record_id: int, step: str, fingerprint: bytes) -> bool:
+        """Was this wrong code typed on the step before (in any window, any route version)?"""
+        return self.conn.execute(
+            "SELECT 1 FROM refusals WHERE record_id = ? AND step = ? AND fingerprint = ? LIMIT 1",
+            (record_id, step, fingerprint)).fetchone() is not None
+
+    # -- locks against guessing --------------------------------------------------------------
+    def step_lock(self, record_id: int, step: str) -> sqlite3.Row | None:
+        """The step's guard (salt, lockouts, locked_until); None until a wrong code was first typed on it."""
+        return self.conn.execute("SELECT * FROM step_locks WHERE record_id = ? AND step = ?",
+                                 (record_id, step)).fetchone()
+
+    def lock_salt(self, record_id: int, step: str, new_salt: bytes) -> bytes:
+        """The step's fingerprint salt, made from `new_salt` the first time it is asked for."""
+        self.conn.execute("INSERT INTO step_locks (record_id, step, salt) VALUES (?,?,?) "
+                          "ON CONFLICT (record_id, step) DO NOTHING", (record_id, step, new_salt))
+        return bytes(self.conn.execute("SELECT salt FROM step_locks WHERE record_id = ? AND step = ?",
+                                       (record_id, step)).fetchone()[0])
+
+    def lock_step(self, record_id: int, step: str, *, at: str, until: str) -> None:
+        """One more lockout: the step takes no code before `until`."""
+        self.conn.execute("UPDATE step_locks SET lockouts = lockouts + 1, locked_at = ?, locked_until = ? "
+                          "WHERE record_id = ? AND step = ?", (at, until, record_id, step))
+
+    def live_codes(self, record_id: int, step: str, version: int) -> int:
+        """Codes of the step's current version that could still sign (neither used nor voided)."""
         return int(self.conn.execute(
-            "SELECT count(*) FROM refusals WHERE record_id = ? AND step = ? AND reason = 'too_many_wrong'",
-            (record_id, step)).fetchone()[0])
+            "SELECT count(*) FROM codes WHERE record_id = ? AND step = ? AND version = ? AND used_at IS NULL AND "
+            "voided_at IS NULL", (record_id, step, version)).fetchone()[0])

@@ -27,7 +27,7 @@ from .reissue import ReissueMixin
 from .transitions import TransitionsMixin
 
 SCHEMA_VERSION = 8  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: documents; 7: landed, faults;
-#                    8: outbox.secret_count
+#                    8: outbox.secret_count, refusals.fingerprint, step_locks
 
 
 @dataclass
@@ -92,6 +92,9 @@ class Store(PassStateMixin, TransitionsMixin, CodesMixin, ReissueMixin, OutboxMi
         if outbox and "secret_count" not in outbox:   # a code mail stays known as one once its code is masked
             out += ("ALTER TABLE outbox ADD COLUMN secret_count INTEGER NOT NULL DEFAULT 0;\n"
                     "UPDATE outbox SET secret_count = json_array_length(secrets);\n")
+        refusals = {r[1] for r in self.conn.execute("PRAGMA table_info(refusals)")}
+        if refusals and "fingerprint" not in refusals:
+            out += "ALTER TABLE refusals ADD COLUMN fingerprint BLOB;\n"
         return out
 
     def close(self) -> None:

@@ -152,7 +152,21 @@ CREATE TABLE IF NOT EXISTS refusals (
     version     INTEGER NOT NULL,
     reason      TEXT NOT NULL,              -- message key
     typed       TEXT NOT NULL,              -- what was in the cell (codes are not stored)
-    at          TEXT NOT NULL
+    at          TEXT NOT NULL,
+    fingerprint BLOB                        -- wrong codes: scrypt of the typed code, salted per (record, step)
+);
+CREATE INDEX IF NOT EXISTS refusals_record ON refusals (record_id, step);
+
+-- A step's defence against guessing (issue 11): the salt of its wrong-code fingerprints, how often it was
+-- locked out, and until when. Kept across route versions, so a restart neither unlocks it nor resets the growth.
+CREATE TABLE IF NOT EXISTS step_locks (
+    record_id     INTEGER NOT NULL REFERENCES records (id),
+    step          TEXT NOT NULL,
+    salt          BLOB NOT NULL,
+    lockouts      INTEGER NOT NULL DEFAULT 0,
+    locked_at     TEXT NOT NULL DEFAULT '',  -- when the last lockout began
+    locked_until  TEXT NOT NULL DEFAULT '',  -- when it ends ('' = never locked)
+    PRIMARY KEY (record_id, step)
 );
 
 -- Lease bills (issue 6): one row per bill of the rent schedule, written when the lease comes into force,

@@ -61,9 +61,10 @@ class Lifecycle:
             signed = bool(self.route.signoffs(record))
             if was_invalid and not signed:
                 self.route.start(record, actor, self.t("transition.revalidated"))
-                return ""
-            self.route.restart(record, self.t("sign.content_changed"))
-            return self.t("sign.content_changed") if signed else ""
+            else:
+                self.route.restart(record, self.t("sign.content_changed"))
+            notes = [self.t("sign.content_changed") if signed else "", self.route.lock_note(record)]
+            return " ".join(n for n in notes if n)   # a step locked after wrong codes stays locked
         new_state = self.form.on_valid if was_invalid else record.state
         self._transition(record, new_state, actor,
                          self.t("transition.revalidated" if was_invalid else "transition.edited"))

@@ -21,7 +21,7 @@ from ..forms.route_def import StepDef
 from ..store.db import Record
 from ..workspace import Workspace
 from . import codes as codelib
-from . import verify
+from . import guessing, verify
 from .notify import approval_context, queue, summary
 from .signing import SignInput, parse
 
@@ -199,15 +199,19 @@ class Route:
         sent = 0
         for signer, behalf in self.approvers(step, record.data, self._now().date()):
             sent += self.send_code(record, step, signer, behalf, event=event)
-        if not sent:
+        lock = guessing.locked(self, record, step) if not sent else None
+        if lock is not None:
+            log.info("%s: step %s locked until %s after wrong codes: no code sent", record.key, step.name,
+                     guessing.when(lock.until))
+        elif not sent:
             log.warning("%s: nobody can sign step %s (role %s)", record.key, step.name, step.role)
         return sent
 
     def send_code(self, record: Record, step: StepDef, signer: Person, behalf: Person | None, *, event: str,
                   template: str = "approval_request", **extra: object) -> int:
         key = code_mail_key(record.key, event, step.name, record.route_version, signer.id)
-        if self.store.mail_queued(key):
-            return 0
+        if self.store.mail_queued(key) or guessing.locked(self, record, step) is not None:
+            return 0   # locked after wrong codes: no code (reminder, restart, renewal) until the lock ends
         now = self._now()
         expires = now + dt.timedelta(hours=self.cfg.approvals.code_ttl_hours)
         code = ""
@@ -261,7 +265,15 @@ class Route:
                 continue
             reason = self._why_not_now(record, step)
             self.refuse(record, step, reason, typed, out, restore=shown)
+        note = self.lock_note(record)
+        if note:  # on every decision of the row, not only when its sign-off cell changed
+            out.refusals.append(note)
         return out
+
+    def lock_note(self, record: Record) -> str:
+        """What the row says while the awaited step is locked after wrong codes (or waits for a code asked for)."""
+        waiting = awaited(record.state)
+        return guessing.lock_note(self, record, self.form.step(waiting)) if waiting else ""
 
     def _why_not_now(self, record: Record, step: StepDef) -> str:
         if step.column in self.stamps(record):
@@ -273,21 +285,27 @@ class Route:
         return "out_of_order" if awaited(record.state) else "route_done"
 
     def refuse(self, record: Record, step: StepDef, reason: str, typed: str, out: CellReview,
-                restore: str | None = None, **params: object) -> None:
+                restore: str | None = None, *, message: str = "", fingerprint: bytes | None = None,
+                **params: object) -> None:
+        """`message`: the message key when it is not sign.refused_<reason>; `fingerprint`: of a wrong code."""
         waiting = awaited(record.state)
         wait_label = self.t.pick(self.form.step(waiting).label) if waiting else ""
-        text = self.t(f"sign.refused_{reason}", step=self.t.pick(step.label), waiting=wait_label,
+        text = self.t(message or f"sign.refused_{reason}", step=self.t.pick(step.label), waiting=wait_label,
                       column=self.t.pick(self.form.field(step.column).label), **params)
         out.refusals.append(text)
         if restore is not None:
             out.cells[step.column] = restore
         self.store.add_refusal(record_id=record.id, step=step.name, version=record.route_version, reason=reason,
-                               typed=_redact(typed), at=self._now().isoformat(timespec="seconds"))
+                               typed=_redact(typed), at=self._now().isoformat(timespec="seconds"),
+                               fingerprint=fingerprint)
         log.warning("%s %s: sign-off refused (%s): %r", record.key, step.name, reason, _redact(typed))
 
     def _on_open_step(self, record: Record, step: StepDef, typed: str, out: CellReview) -> None:
         entry = parse(typed, self.cfg.approvals.codes)
         if entry.kind == "empty":
+            return
+        if entry.kind in ("renew", "approve", "reject") and guessing.refuse_locked(self, record, step, entry, typed,
+                                                                                    out):
             return
         if entry.kind == "renew":
             for signer, behalf in self.approvers(step, record.data, self._now().date()):

@@ -13,6 +13,7 @@ from ..config import Person
 from ..forms.route_def import StepDef
 from ..store.db import Record
 from . import codes as codelib
+from . import guessing
 from .signing import SignInput
 
 if TYPE_CHECKING:
@@ -40,14 +41,7 @@ def check_code(self: Route, record: Record, step: StepDef, entry: SignInput, typ
     match = next((r for r in rows if codelib.matches(entry.code, r["salt"], r["hash"])), None)
     now = self._now()
     if match is None:
-        wrong = self.store.wrong_tries(record.id, step.name, record.route_version) + 1
-        if wrong >= self.cfg.approvals.max_attempts:
-            self.void_codes(record, step.name)
-            self.refuse(record, step, "too_many_wrong", typed, out, restore="")
-            lockouts = self.store.lockouts(record.id, step.name)  # a key per lockout: each sends its own new code
-            self.open_step(record, step, event=f"retry{lockouts}")
-        else:
-            self.refuse(record, step, "wrong_code", typed, out, left=self.cfg.approvals.max_attempts - wrong)
+        guessing.wrong_code(self, record, step, entry, typed, out)
         return None
     if match["used_at"]:
         self.refuse(record, step, "reused_code", typed, out)
