@@ -99,7 +99,8 @@ def test_code_of_another_approver_step_or_record_does_not_sign(ws: Workspace) ->
     codes = {m.text.count("PR-2026-0001") > 0: m.code for m in (first, second)}
     sign(book, 2, "dept_head", f"同意 {codes[False]}")       # PR-0002's code typed into PR-0001
     run_pass(ws)
-    assert "验证码不正确" in book.cell(2, "message")
+    assert ws.store.record("PR-2026-0001").state == "awaiting:dept_head"     # it does not sign here
+    assert "这是 PR-2026-0002 的验证码" in book.cell(2, "message")          # and is voided (test_misplaced_code)
 
 
 def test_reused_code_is_refused(ws: Workspace) -> None:

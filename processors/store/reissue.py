@@ -25,3 +25,16 @@ class ReissueMixin:
             "SELECT DISTINCT r.key, c.step, c.version, c.person FROM codes c JOIN records r ON r.id = c.record_id "
             "WHERE c.used_at IS NULL AND c.voided_at IS NULL AND c.created_at <= ? ORDER BY r.key, c.step, c.person",
             (created_until,)))
+
+    def open_codes_elsewhere(self, persons: list[str], record_id: int, now: str, limit: int) -> list[sqlite3.Row]:
+        """These people's live codes for other records, newest first: what a code typed in the wrong row may be."""
+        if not persons:
+            return []
+        marks = ",".join("?" * len(persons))
+        return list(self.conn.execute(
+            "SELECT c.*, r.key AS record_key, r.form AS record_form FROM codes c JOIN records r ON r.id = c.record_id "
+            f"WHERE c.person IN ({marks}) AND c.record_id != ? AND c.used_at IS NULL AND c.voided_at IS NULL "
+            "AND c.expires_at > ? ORDER BY c.id DESC LIMIT ?", (*persons, record_id, now, limit)))
+
+    def void_code(self, code_id: int, at: str) -> None:
+        self.conn.execute("UPDATE codes SET voided_at = ? WHERE id = ? AND voided_at IS NULL", (at, code_id))

@@ -14,6 +14,7 @@ from ..forms.route_def import StepDef
 from ..store.db import Record
 from . import codes as codelib
 from . import guessing
+from .misplaced import misplaced
 from .signing import SignInput
 
 if TYPE_CHECKING:
@@ -41,7 +42,8 @@ def check_code(self: Route, record: Record, step: StepDef, entry: SignInput, typ
     match = next((r for r in rows if codelib.matches(entry.code, r["salt"], r["hash"])), None)
     now = self._now()
     if match is None:
-        guessing.wrong_code(self, record, step, entry, typed, out)
+        if not misplaced(self, record, step, entry, typed, out):   # another record's live code: void it
+            guessing.wrong_code(self, record, step, entry, typed, out)
         return None
     if match["used_at"]:
         self.refuse(record, step, "reused_code", typed, out)
