@@ -40,12 +40,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
 
-def source_arg(argv: list[str]) -> Path | None:
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--source", type=Path)
-    known, _ = pre.parse_known_args(argv)
-    return known.source.resolve() if known.source else None
-
+from source import source_arg  # noqa: E402  (bench/: the script's own folder is on sys.path)
 
 SOURCE = source_arg(sys.argv[1:])
 sys.path[:0] = [str(SOURCE or REPO)]

@@ -43,13 +43,7 @@ REPO = HERE.parent
 RESULTS = HERE / "results.md"
 
 
-def source_arg(argv: list[str]) -> Path | None:
-    """--source DIR, read before anything imports the engine: DIR has to come first on sys.path."""
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--source", type=Path)
-    known, _ = pre.parse_known_args(argv)
-    return known.source.resolve() if known.source else None
-
+from source import source_arg  # noqa: E402  (bench/: the script's own folder is on sys.path)
 
 SOURCE = source_arg(sys.argv[1:])
 if SOURCE is not None and not (SOURCE / "processors" / "__init__.py").is_file():

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -96,13 +97,14 @@ def fake_google() -> Iterator[FakeGoogle]:
         yield fake
 
 
-@pytest.fixture
-def make_workspace(tmp_path: Path) -> Iterator[Callable[..., Workspace]]:
+@contextmanager
+def workspace_maker(base: Path) -> Iterator[Callable[..., Workspace]]:
+    """make(name) opens the workspace base/name, laid out by `init` the first time; all are closed at the end."""
     opened: list[Workspace] = []
 
     def make(name: str = "ws", *, sample: bool = False, language: str | None = None,
              config_extra: str = "", now: dt.datetime = NOW) -> Workspace:
-        root = tmp_path / name
+        root = base / name
         if not root.exists():
             init_workspace(root, sample=sample, language=language)
             if config_extra:
@@ -112,9 +114,17 @@ def make_workspace(tmp_path: Path) -> Iterator[Callable[..., Workspace]]:
         opened.append(ws)
         return ws
 
-    yield make
-    for ws in opened:
-        ws.close()
+    try:
+        yield make
+    finally:
+        for ws in opened:
+            ws.close()
+
+
+@pytest.fixture
+def make_workspace(tmp_path: Path) -> Iterator[Callable[..., Workspace]]:
+    with workspace_maker(tmp_path) as make:
+        yield make
 
 
 @pytest.fixture

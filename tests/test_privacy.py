@@ -22,12 +22,11 @@ from pathlib import Path
 
 import pytest
 from approvals_helpers import CODE, cell, mails_to, sign
-from conftest import BOOK, NOW, TZ, Book, good_row, run_cli
+from conftest import BOOK, Book, good_row, run_cli, workspace_maker
 from mail_helpers import free_port, smtp_config
 from privacy_helpers import as_other_account, can_become_other, other_ids, read_everything
 
 from processors import cli
-from processors.clock import Clock
 from processors.init_workspace import init_workspace
 from processors.passes import run_pass
 from processors.status_view import render_status
@@ -60,22 +59,8 @@ def shared_root(umask: Callable[[int], None]) -> Iterator[Path]:
 
 @pytest.fixture
 def open_ws(shared_root: Path) -> Iterator[Callable[..., Workspace]]:
-    opened: list[Workspace] = []
-
-    def make(config_extra: str = "", language: str | None = None) -> Workspace:
-        root = shared_root / "ws"
-        if not root.exists():
-            init_workspace(root, language=language)
-            if config_extra:
-                with (root / "config.toml").open("a", encoding="utf-8") as fh:
-                    fh.write("\n" + config_extra + "\n")
-        ws = Workspace(root, clock=Clock(TZ, NOW.replace(tzinfo=TZ)))
-        opened.append(ws)
-        return ws
-
-    yield make
-    for ws in opened:
-        ws.close()
+    with workspace_maker(shared_root) as make:
+        yield lambda config_extra="", language=None: make("ws", config_extra=config_extra, language=language)
 
 
 def submit(ws: Workspace) -> Book:
