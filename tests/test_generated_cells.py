@@ -301,11 +301,12 @@ CELL_CASES = [
 def one_sheet(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A real workbook with a sheet per case, each written by table_sheet with the case's column format."""
     from processors.sheets.generated import save, table_sheet
+    from processors.sheets.layout import Column
 
     path = tmp_path_factory.mktemp("cells") / "cells.xlsx"
     wb = openpyxl.Workbook()
     for i, (value, fmt, _) in enumerate(CELL_CASES):
-        table_sheet(wb, f"c{i}", [("值", "Value")], [[value]], (12,), formats=[fmt])
+        table_sheet(wb, f"c{i}", [Column("值", "Value", fmt)], [[value]])
     save(wb, path)
     with zipfile.ZipFile(path) as zf:
         assert not [n for n in zf.namelist() if n.startswith("xl/worksheets/") and FORMULA.search(zf.read(n))]

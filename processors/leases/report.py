@@ -7,7 +7,9 @@ A report is not an issued document: the latest one replaces the one before.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,8 @@ from openpyxl import Workbook
 
 from ..money import round_fen
 from ..sheets.cells import AREA, COUNT, MONEY, PERCENT
-from ..sheets.generated import save, table_sheet, unchanged
+from ..sheets.generated import LOOK, page_text, save, style_header, table_sheet, unchanged
+from ..sheets.layout import Column
 from ..workspace import Workspace
 from . import terms as T
 from .collection import aging_bucket
@@ -101,7 +104,7 @@ def write_report(ws: Workspace) -> Path | None:
     if T.LEASE not in ws.forms or not ws.store.records(T.UNIT):
         return None
     data = report_data(ws)
-    mark = repr(sorted((str(k), repr(v)) for k, v in data.items()))
+    mark = repr((LOOK, sorted((str(k), repr(v)) for k, v in data.items())))
     xlsx = ws.cfg.output_dir / "经营报表.xlsx"
     pdf = ws.cfg.output_dir / "经营报表.pdf"
     if unchanged(ws.store, "lease_report", mark, xlsx, empty=False) and pdf.exists():
@@ -111,7 +114,7 @@ def write_report(ws: Workspace) -> Path | None:
                        [(f, float(v["area"]), float(v["leased_area"])) for f, v in floors], ("总面积", "已出租"))
     money = _bar_chart("租金（元）：应收 / 实收 Rent: billed / collected",
                        [("至今 to date", float(data["billed"]), float(data["collected"]))], ("应收", "实收"))
-    _write_xlsx(xlsx, data)
+    _write_xlsx(xlsx, data, ws.t)
     from ..documents.pdf import render_pdf  # WeasyPrint is imported only when a document is made
 
     body = render_pdf("lease_report", {**data, "charts": [chart, money], "company": ws.cfg.letterhead.__dict__},
@@ -124,27 +127,36 @@ def write_report(ws: Workspace) -> Path | None:
     return pdf
 
 
-def _write_xlsx(path: Path, data: dict[str, Any]) -> None:
+OCCUPANCY = [Column("维度", "Dimension"), Column("分组", "Group"), Column("铺位数", "Units", COUNT),
+             Column("已出租", "Leased", COUNT), Column("面积 m²", "Area", AREA),
+             Column("已出租面积 m²", "Leased area", AREA), Column("出租率", "Occupancy", PERCENT)]
+COLLECTION = [Column("应收（已到期）", "Billed", MONEY), Column("实收", "Collected", MONEY),
+              Column("收缴率", "Rate", PERCENT)]
+AGING_HEAD = ("账龄 Aging", "欠款 Arrears")
+SALES = [Column("合同", "Lease"), Column("商户", "Tenant"), Column("品类", "Category"), Column("面积 m²", "Area", AREA),
+         Column("月均销售额", "Monthly sales", MONEY), Column("坪效", "Sales per m²", MONEY)]
+
+
+def _write_xlsx(path: Path, data: dict[str, Any], t: Callable[..., str]) -> None:
+    """One sheet per table. 收缴 is a one-row summary with the arrears by age under it: nothing to filter."""
     wb = Workbook()
+    page = page_text(t, "经营报表", "Leasing report", dt.date.fromisoformat(data["date"]))
     occupancy = []
     for (dim, group), v in sorted(data["occupancy"].items()):
         rate = (v["leased_area"] / v["area"]).quantize(RATE) if v["area"] else Decimal(0)
         occupancy.append(["楼层" if dim == "floor" else "品类", group, int(v["units"]), int(v["leased_units"]),
                           v["area"], v["leased_area"], rate])
-    table_sheet(wb, "出租率", [("维度", "Dimension"), ("分组", "Group"), ("铺位数", "Units"), ("已出租", "Leased"),
-                             ("面积 m²", "Area"), ("已出租面积 m²", "Leased area"), ("出租率", "Occupancy")],
-                occupancy, (10, 10, 8, 8, 10, 12, 10), formats=(None, None, COUNT, COUNT, AREA, AREA, PERCENT))
+    table_sheet(wb, "出租率", OCCUPANCY, occupancy, page=page)
     billed, collected = data["billed"], data["collected"]
     money: list[list[object]] = [[billed, collected, (collected / billed).quantize(RATE) if billed else Decimal(0)],
-                                 [], ["账龄 Aging", "欠款 Arrears"]]
+                                 [], list(AGING_HEAD)]
     money += [[bucket, amount] for bucket, amount in data["aging"].items()]
-    table_sheet(wb, "收缴", [("应收（已到期）", "Billed"), ("实收", "Collected"), ("收缴率", "Rate")], money,
-                (16, 14, 10), formats=(MONEY, MONEY, PERCENT))
+    sheet = table_sheet(wb, "收缴", COLLECTION, money, page=page, autofilter=False)
+    for col, text in enumerate(AGING_HEAD, start=1):
+        style_header(sheet.cell(row=4, column=col), text)
     sales = [[key, row["tenant"], row["category"], row["area"], round_fen(row["sales"] / row["months"]),
               row["per_sqm"]] for key, row in sorted(data["sales"].items())]
-    table_sheet(wb, "坪效", [("合同", "Lease"), ("商户", "Tenant"), ("品类", "Category"), ("面积 m²", "Area"),
-                           ("月均销售额", "Monthly sales"), ("坪效", "Sales per m²")], sales, (14, 18, 8, 8, 14, 12),
-                formats=(None, None, None, AREA, MONEY, MONEY))
+    table_sheet(wb, "坪效", SALES, sales, page=page)
     save(wb, path)
 
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..sheets.cells import DATE, QUANTITY, as_date
-from ..sheets.generated import write_table
+from ..sheets.generated import page_text, write_table
+from ..sheets.layout import Column
 from ..workspace import Workspace
 from . import model
 
-HEADERS = [("订单编号", "Order No."), ("供应商", "Supplier"), ("物料名称", "Item"), ("规格型号", "Model"),
-           ("单位", "Unit"), ("交货日期", "Due date"), ("订购数量", "Ordered"), ("已收数量", "Received"),
-           ("未交数量", "Outstanding"), ("状态", "Status"), ("明细编号", "Line No.")]
-FORMATS = (None, None, None, None, None, DATE, QUANTITY, QUANTITY, QUANTITY, None, None)
+COLUMNS = [Column("订单编号", "Order No."), Column("供应商", "Supplier"), Column("物料名称", "Item"),
+           Column("规格型号", "Model"), Column("单位", "Unit"), Column("交货日期", "Due date", DATE),
+           Column("订购数量", "Ordered", QUANTITY), Column("已收数量", "Received", QUANTITY),
+           Column("未交数量", "Outstanding", QUANTITY), Column("状态", "Status"), Column("明细编号", "Line No.")]
 
 
 def outstanding_path(ws: Workspace) -> Path:
@@ -47,5 +48,6 @@ def write_outstanding(ws: Workspace) -> Path | None:
     """Rewrite the sheet if what it shows changed (or it is gone); None when it was left as it was."""
     if model.ORDER not in ws.forms:
         return None
-    return write_table(ws.store, "outstanding", outstanding_path(ws), "未交货明细", HEADERS, outstanding_rows(ws),
-                       (15, 18, 16, 18, 6, 12, 9, 9, 9, 12, 15), ws.t("orders.outstanding_note"), FORMATS)
+    return write_table(ws.store, "outstanding", outstanding_path(ws), "未交货明细", COLUMNS, outstanding_rows(ws),
+                       ws.t("orders.outstanding_note"), page_text(ws.t, "未交货明细", "Undelivered lines",
+                                                                  ws.clock.today()))

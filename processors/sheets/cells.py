@@ -73,7 +73,7 @@ def put_value(cell: Any, value: object, number_format: str | None = None) -> Non
         cell.number_format = number_format or DATE
     elif isinstance(value, (int, float, Decimal)):
         cell.value = value
-        cell.number_format = _number_format(value, number_format)
+        cell.number_format = format_of(value, number_format)
     else:
         _string(cell, neutral_text(str(value)))
 
@@ -94,7 +94,8 @@ def _string(cell: Any, text: str) -> None:
     cell.data_type = "s"   # openpyxl typed "=…" as a formula and "#N/A" as an error; this is a string
 
 
-def _number_format(value: int | float | Decimal, wanted: str | None) -> str:
+def format_of(value: int | float | Decimal, wanted: str | None) -> str:
+    """The format a number is shown in: the column's, with QUANTITY resolved for this value."""
     fmt = wanted or (COUNT if isinstance(value, int) else QUANTITY)
     if fmt != QUANTITY:
         return fmt
