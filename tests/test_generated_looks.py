@@ -26,7 +26,6 @@ from fontTools.ttLib import TTFont
 from test_xlsx_patch_preserve import soffice_binary
 
 from processors.i18n import Translator
-from processors.init_workspace import init_workspace
 from processors.sheets.generated import page_text, save, table_sheet
 from processors.sheets.layout import Column
 from processors.sheets.printing import Plan, plan
@@ -40,10 +39,11 @@ DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
 @pytest.fixture(scope="module")
 def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example made and run at the same pinned moment (conftest.NOW), so its figures are the same every day."""
     root = tmp_path_factory.mktemp("looks") / "ws"
-    init_workspace(root, sample=True)
-    proc = run_cli("run", "-w", str(root))
-    assert proc.returncode == 0, proc.stderr
+    for args in (("init", "--sample", str(root)), ("run", "-w", str(root))):
+        proc = run_cli(*args)
+        assert proc.returncode == 0, proc.stderr
     return root / "output"
 
 
@@ -173,11 +173,11 @@ def test_percentages_money_counts_and_dates_carry_their_format(output: Path, nam
 
 
 def test_rates_and_amounts_read_as_a_reader_expects(output: Path) -> None:
-    """What was reported: 0.3478 and 997476.67 in General format."""
+    """What was reported: 0.3478 and 997476.67 in General format (the example run on another day)."""
     wb = book(output, "经营报表")
     assert [displayed(c) for c in wb["出租率"]["G"][1:]] == ["0.0%", "34.8%", "59.5%", "0.0%", "24.0%", "42.9%",
                                                           "37.4%", "13.5%"]
-    assert [displayed(c) for c in wb["收缴"][2]] == ["997,476.67", "943,376.67", "94.6%"]
+    assert [displayed(c) for c in wb["收缴"][2]] == ["1,006,976.67", "943,376.67", "93.7%"]
 
 
 # ---------------------------------------------------------------- widths, headers, frozen row, filter
@@ -259,7 +259,7 @@ def test_page_setup_orientation_scale_and_repeated_titles(output: Path, name: st
     assert (ws.print_title_rows, ws.print_title_cols) == ("$1:$1", columns)
     assert ws.oddHeader.left.text == {"未交货明细": "未交货明细 Undelivered lines", "租金台账": "租金台账 Rent roll",
                                       "经营报表": "经营报表 Leasing report"}[name]
-    assert ws.oddHeader.right.text.startswith("生成于 20")
+    assert ws.oddHeader.right.text == "生成于 2026-11-29"
     assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
 
 
@@ -274,7 +274,7 @@ def test_each_workbook_prints_on_as_few_pages_as_reasoned_and_nothing_below_8_pt
 def test_every_printed_page_has_the_title_the_date_and_its_number(printed: dict[str, Path]) -> None:
     for page in (1, 4):
         text = pdf_text(printed["租金台账"], page)
-        assert "租金台账 Rent roll" in text and "生成于 20" in text and f"第 {page} 页，共 4 页" in text
+        assert "租金台账 Rent roll" in text and "生成于 2026-11-29" in text and f"第 {page} 页，共 4 页" in text
     right_half = pdf_text(printed["租金台账"], 2)
     assert "LC-2026-0001" in right_half and "Late fee" in right_half     # across, then down; lease repeated
 
