@@ -23,9 +23,11 @@ import pypdf
 import pytest
 from conftest import run_cli
 from fontTools.ttLib import TTFont
+from orders_flow import Flow
 from test_xlsx_patch_preserve import soffice_binary
 
 from processors.i18n import Translator
+from processors.orders.outstanding import COLUMNS, outstanding_rows
 from processors.sheets.generated import page_text, save, table_sheet
 from processors.sheets.layout import Column
 from processors.sheets.printing import Plan, plan
@@ -336,3 +338,28 @@ def test_a_long_table_prints_on_no_more_pages_than_planned_and_stays_legible(lon
     assert printed_pages <= expected.pages and printed_pages >= expected.pages - 2
     assert min(text_sizes(pdf)) >= 8.0
 
+
+
+# ---------------------------------------------------------------- a workbook written before this look
+
+
+def test_a_workbook_written_with_the_old_look_is_written_again_though_its_data_did_not_change(
+        tmp_path: Path) -> None:
+    """Its digest (kept in the store) carries the look's number: an upgrade re-lays-out what is already there."""
+    flow = Flow(tmp_path / "ws")
+    try:
+        flow.to_placed()
+        path = flow.ws.cfg.output_dir / "未交货明细.xlsx"
+        rows = outstanding_rows(flow.ws)
+        old = openpyxl.Workbook()                                   # as the previous version left it
+        old.active.append(["订单编号 Order No."])
+        old.save(path)
+        with flow.ws.store.transaction():
+            flow.ws.store.set_meta("outstanding", repr((rows, tuple(c.format for c in COLUMNS))))
+        flow.run()
+        ws = openpyxl.load_workbook(path).active
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:K2" and ws.page_setup.orientation
+        flow.run()
+        assert openpyxl.load_workbook(path).active.auto_filter.ref == "A1:K2"
+    finally:
+        flow.close()
