@@ -21,6 +21,7 @@ from processors.passes import PassReport, run_pass
 from processors.sheets.base import column_letter
 from processors.sheets.google.pacing import PacedHTTPClient
 from processors.sheets.google.setup import setup_spreadsheet
+from processors.sheets.layout import new_sheet_columns
 from processors.workspace import Workspace
 
 EPOCH = dt.date(1899, 12, 30)   # Sheets keeps a typed date as days since this day, as Excel does
@@ -147,8 +148,7 @@ class GoogleFormSheet:
     def __init__(self, ws: Workspace, fake: FakeGoogle, spreadsheet: str, form_id: str) -> None:
         form = ws.forms[form_id]
         self.fake, self.sid, self.tab = fake, spreadsheet, ws.sheet_name(form) or form.sheet
-        names = [f.name for f in form.fields] + [c.role for c in form.system]
-        self.cols = {n: i for i, n in enumerate(names, start=1)}
+        self.cols = {c.name: i for i, c in enumerate(new_sheet_columns(form), start=1)}
 
     def put(self, rows: list[dict[str, Any]], start: int = 2) -> None:
         for i, values in enumerate(rows):
