@@ -8,24 +8,29 @@ in test_sheet_print.py.
 from __future__ import annotations
 
 import fnmatch
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import openpyxl
+import openpyxl.styles
+import openpyxl.utils
 import pytest
 from backends import google_config, make_google_workspace, paced_client
-from conftest import NOW, SHEET, TZ
+from conftest import NOW, SHEET, TZ, good_row
 from google_fake import FakeGoogle
 
 from processors.clock import Clock
 from processors.forms.definition import load_forms
 from processors.forms.rules import RULES
 from processors.init_workspace import init_workspace
+from processors.passes import run_pass
 from processors.resources import bundled_dir
 from processors.sheets.google.setup import setup_spreadsheet
 from processors.sheets.layout import column_breaks, page_capacity
+from processors.sheets.xlsx_patch import sheet_part
 from processors.workspace import Workspace
 
 FORMS = load_forms([bundled_dir("forms")], set(RULES))
@@ -212,3 +217,31 @@ def test_the_example_in_the_checkout_leaves_nothing_untracked(name: str) -> None
     """scripts/run-example makes the checkout a workspace: what it creates there is ignored by git."""
     ignored = (Path(__file__).resolve().parent.parent / ".gitignore").read_text("utf-8").split()
     assert any(p.startswith("/") and fnmatch.fnmatch(name.rstrip("/"), p.strip("/")) for p in ignored), ignored
+
+
+# -- a workbook laid out before: found by header, never rearranged, its rows fitted too ------------
+
+def test_a_workbook_laid_out_before_keeps_its_columns_and_gets_row_heights(make_workspace: Any) -> None:
+    ws = make_workspace()
+    form = ws.forms["purchase_request"]
+    path = ws.cfg.sheets_dir / "采购申请.xlsx"
+    old = [f.header() for f in form.fields] + [c.header() for c in form.system]   # the system columns on the right
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.title = SHEET
+    sheet.append(old)
+    message = old.index("系统说明 Message") + 1
+    letter = openpyxl.utils.get_column_letter(message)
+    sheet.column_dimensions[letter].width = 40
+    sheet.column_dimensions[letter].alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+    row = good_row()
+    sheet.append([row.get(f.name) for f in form.fields])
+    wb.save(path)
+    run_pass(ws)
+    after = openpyxl.load_workbook(path)[SHEET]
+    assert [c.value for c in after[1]] == old
+    assert after.cell(row=2, column=message).value.startswith("等待 王芳（部门负责人）签批")
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read(sheet_part(zf, SHEET)).decode()
+    row2 = re.search(r'<row r="2"[^>]*>', xml)
+    assert row2 and ' ht="' in row2.group(0) and "customHeight" not in row2.group(0), row2
