@@ -19,7 +19,7 @@ from .privacy import check_layout
 from .resources import bundled_dir, bundled_file
 from .sample_story import Story
 from .sheets.cells import put_text
-from .sheets.generate import create_form_workbook, resolve_sample_value
+from .sheets.generate import create_form_workbook, resolve_sample_value, typed_cell
 
 log = logging.getLogger("sheetflow")
 
@@ -98,7 +98,7 @@ def _append_rows(path: Path, form: FormDef, rows: list[dict[str, Any]]) -> None:
     for i, row in enumerate(rows):
         for name, value in row.items():
             if value is not None and value != "":
-                put_text(sheet.cell(row=start + i, column=cols[name]), value)   # "=…" in a sample stays text
+                put_text(typed_cell(sheet, start + i, cols[name]), value)   # "=…" in a sample stays text
     wb.save(path)
 
 

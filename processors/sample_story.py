@@ -28,7 +28,7 @@ from .forms.definition import FormDef
 from .leases.ledger import bills_of
 from .passes import run_pass
 from .resources import bundled_dir
-from .sheets.generate import resolve_sample_value
+from .sheets.generate import resolve_sample_value, typed_cell
 from .workspace import Workspace
 
 CODE = re.compile(r"(?:同意|approve)\s+([2-9A-HJ-NP-Z]{6})\b")
@@ -79,7 +79,7 @@ class Story:
                     default=1) + 1
         for i, row in enumerate(rows):
             for name, value in row.items():
-                sheet.cell(row=start + i, column=cols[name]).value = resolve_sample_value(value, self.today)
+                typed_cell(sheet, start + i, cols[name]).value = resolve_sample_value(value, self.today)
         wb.save(path)
         return list(range(start, start + len(rows)))
 
@@ -91,7 +91,7 @@ class Story:
         for r in range(2, sheet.max_row + 1):
             if sheet.cell(row=r, column=cols["key"]).value == key:
                 for name, value in values.items():
-                    sheet.cell(row=r, column=cols[name]).value = resolve_sample_value(value, self.today)
+                    typed_cell(sheet, r, cols[name]).value = resolve_sample_value(value, self.today)
         wb.save(path)
 
     def code(self, key: str) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from conftest import COLS, Book
 
-# The sign-off columns follow the user columns in forms/purchase_request.toml.
-SIGN = {"dept_head": 13, "purchasing_review": 14, "gm_signoff": 15}
+# The sign-off columns follow the other fields of forms/purchase_request.toml (after number, status, message).
+SIGN = {"dept_head": 16, "purchasing_review": 17, "gm_signoff": 18}
 CODE = re.compile(r"(?:同意|approve)\s+([2-9A-HJ-NP-Z]{6})\b")
 
 

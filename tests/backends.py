@@ -19,6 +19,7 @@ from google_fake import FakeGoogle, client_for
 from processors.clock import Clock
 from processors.passes import PassReport, run_pass
 from processors.sheets.base import column_letter
+from processors.sheets.form_layout import new_sheet_columns
 from processors.sheets.google.pacing import PacedHTTPClient
 from processors.sheets.google.setup import setup_spreadsheet
 from processors.workspace import Workspace
@@ -147,8 +148,7 @@ class GoogleFormSheet:
     def __init__(self, ws: Workspace, fake: FakeGoogle, spreadsheet: str, form_id: str) -> None:
         form = ws.forms[form_id]
         self.fake, self.sid, self.tab = fake, spreadsheet, ws.sheet_name(form) or form.sheet
-        names = [f.name for f in form.fields] + [c.role for c in form.system]
-        self.cols = {n: i for i, n in enumerate(names, start=1)}
+        self.cols = {c.name: i for i, c in enumerate(new_sheet_columns(form), start=1)}
 
     def put(self, rows: list[dict[str, Any]], start: int = 2) -> None:
         for i, values in enumerate(rows):

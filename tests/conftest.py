@@ -30,11 +30,13 @@ NOW = dt.datetime(2026, 11, 29, 10, 32)
 SHEET = "采购申请"
 BOOK = "采购申请.xlsx"
 
-# Column positions in the generated purchase-request sheet (1-based), from forms/purchase_request.toml.
+# Column positions in the generated purchase-request sheet (1-based): number, status and message first (frozen),
+# then the fields of forms/purchase_request.toml in their order, then the time of the last update.
 COLS = {name: i for i, name in enumerate(
-    ["applicant", "department", "project", "item", "spec", "unit", "quantity", "unit_price", "needed_by",
+    ["key", "status", "message",
+     "applicant", "department", "project", "item", "spec", "unit", "quantity", "unit_price", "needed_by",
      "item_type", "attachment", "remarks", "dept_head", "purchasing_review", "gm_signoff",
-     "key", "status", "message", "updated"], start=1)}
+     "updated"], start=1)}
 
 
 def good_row(**changes: Any) -> dict[str, Any]:

@@ -9,20 +9,20 @@ from typing import Any
 import openpyxl
 from python_calamine import CalamineWorkbook
 
+from processors.sheets.form_layout import new_sheet_columns
 from processors.workspace import Workspace
 
 ORDER_CONFIG = ""   # the example config.toml has [orders] and [suppliers] (华美建材 30 days' credit, 恒通五金 none)
 
 
 class FormSheet:
-    """One form's workbook in a workspace; columns in the form's own order (fields, then system columns)."""
+    """One form's workbook in a workspace; columns as a new workbook lays them (form_layout.new_sheet_columns)."""
 
     def __init__(self, ws: Workspace, form_id: str) -> None:
         form = ws.forms[form_id]
         self.form = form
         self.path: Path = ws.cfg.sheets_dir / ws.file_pattern(form)
-        names = [f.name for f in form.fields] + [c.role for c in form.system]
-        self.cols = {n: i for i, n in enumerate(names, start=1)}
+        self.cols = {c.name: i for i, c in enumerate(new_sheet_columns(form), start=1)}
 
     def _edit(self, fn: Any) -> None:
         wb = openpyxl.load_workbook(self.path)

@@ -233,7 +233,7 @@ def test_a_signed_lease_put_back_is_staff_text_again_never_a_formula(built: dict
         xml = zf.read(sheet_part(zf, "租赁合同"))
     assert not FORMULA.search(xml)
     cells = sheet_cells(built["租赁合同"], "租赁合同")
-    assert cells["A2"][:2] == ("inlineStr", "=1+1")
+    assert cells["D2"][:2] == ("inlineStr", "=1+1")   # the tenant, after number, status and message
 
 
 # ---------------------------------------------------------------- numbers and dates

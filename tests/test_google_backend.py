@@ -238,16 +238,18 @@ def test_spreadsheet_not_shared_says_whom_to_share_with(gsheet: GoogleSheet) -> 
 def test_setup_lays_out_headers_dropdowns_notes_and_protections(gsheet: GoogleSheet, fake_google: FakeGoogle) -> None:
     sid = gsheet.sid
     header = fake_google.values(sid, SHEET)[0]
-    assert header[0] == "申请人 Applicant" and header[15] == "申请编号 Request No."
+    assert header[:4] == ["申请编号 Request No.", "状态 Status", "系统说明 Message", "申请人 Applicant"]
+    assert header[-1] == "更新时间 Updated"
     notes = fake_google.notes(sid, SHEET)
-    assert "R1" in notes["A1"] and "请勿修改" in notes["P1"]
+    assert "R1" in notes["D1"] and "请勿修改" in notes["A1"]
     rules = fake_google.validation(sid, SHEET)
-    dept = rules["B2"]["condition"]
+    dept = rules["E2"]["condition"]
     assert dept["type"] == "ONE_OF_LIST" and {"userEnteredValue": "工程部"} in dept["values"]
     protected = {p["description"]: p for p in fake_google.protected_ranges(sid, SHEET)}
     assert set(protected) == {"sheetflow:key", "sheetflow:status", "sheetflow:message", "sheetflow:updated"}
     assert protected["sheetflow:key"]["editors"]["users"] == [USER_EMAIL]
-    assert fake_google.book(sid).sheet_by_title(SHEET).frozen_rows == 1
+    tab = fake_google.book(sid).sheet_by_title(SHEET)
+    assert (tab.frozen_rows, tab.frozen_columns) == (1, 3)                     # number, status, message in view
 
 
 def test_setup_again_keeps_staff_columns_and_adds_what_is_missing(gsheet: GoogleSheet,
@@ -359,11 +361,11 @@ def test_cli_setup_and_run_with_a_service_account_key(tmp_path: Path, fake_googl
     assert setup.returncode == 0, setup.stderr
     assert "已创建" in setup.stdout
     fake_google.set_values(sid, SHEET, [["李强", "工程部", "万达广场", "石膏板", "9.5mm", "张", 10, 28.5, 46376,
-                                         "常规"]], start="A2", by=PERSON_EMAIL)
+                                         "常规"]], start="D2", by=PERSON_EMAIL)   # after number, status, message
     mark = fake_google.mark()
     run = run_cli("run", "-w", str(root), env=env)
     assert run.returncode == 0, run.stderr
-    assert fake_google.values(sid, SHEET)[1][15] == "PR-2026-0001"
+    assert fake_google.values(sid, SHEET)[1][0] == "PR-2026-0001"
     assert fake_google.requests_since(mark)[("POST", "oauth.token")] == 1
     assert str(key) not in run.stdout + run.stderr and "BEGIN PRIVATE KEY" not in run.stdout + run.stderr
 

@@ -25,21 +25,21 @@ def test_generated_workbook_is_ready_to_fill(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(tmp_path / "w" / "sheets" / BOOK)
     sheet = wb[SHEET]
     headers = [c.value for c in sheet[1]]
-    assert headers[:3] == ["申请人 Applicant", "部门 Department", "项目 Project"]
-    assert headers[-4:] == ["申请编号 Request No.", "状态 Status", "系统说明 Message", "更新时间 Updated"]
+    assert headers[:4] == ["申请编号 Request No.", "状态 Status", "系统说明 Message", "申请人 Applicant"]
+    assert headers[-1] == "更新时间 Updated"
     notes = {c.value: c.comment.text for c in sheet[1] if c.comment}
     assert "必填 Required" in notes["申请人 Applicant"]
     assert "同意 验证码" in notes["部门负责人签批 Dept. head sign-off"]               # how to sign, where one signs
     assert "必填" not in notes.get("备注 Remarks", "")
     assert "请勿修改" in notes["状态 Status"]
     lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation}
-    assert lists["B2"] == '"工程部,设计部,商务部,财务部,总经办"'
-    assert lists["J2"] == '"常规,非常规"'
-    assert sheet.freeze_panes == "B2"
-    assert sheet.column_dimensions["Q"].fill.fgColor.rgb.endswith("E7E6E6")    # system columns set apart
-    assert sheet.column_dimensions["M"].fill.fgColor.rgb.endswith("FFF2CC")    # sign-off columns too
-    assert sheet.column_dimensions["A"].fill.fgColor.rgb in (None, "00000000")
-    assert sheet.column_dimensions["I"].number_format == "yyyy-mm-dd"
+    assert lists["E2"] == '"工程部,设计部,商务部,财务部,总经办"'
+    assert lists["M2"] == '"常规,非常规"'
+    assert sheet.freeze_panes == "D2"                                          # number, status, message in view
+    assert sheet.column_dimensions["B"].fill.fgColor.rgb.endswith("E7E6E6")    # system columns set apart
+    assert sheet.column_dimensions["P"].fill.fgColor.rgb.endswith("FFF2CC")    # sign-off columns too
+    assert sheet.column_dimensions["D"].fill.fgColor.rgb in (None, "00000000")
+    assert sheet.column_dimensions["L"].number_format == "yyyy-mm-dd"
     assert "说明 Help" in wb.sheetnames
 
 

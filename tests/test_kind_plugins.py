@@ -157,9 +157,10 @@ def test_an_installed_package_adds_a_kind_whose_check_speaks_in_the_row(tmp_path
     install(COMPANY_KIND)
     root = _workspace_root(tmp_path, CLAIM_FORM)
     book = openpyxl.load_workbook(root / "sheets" / BOOK)
+    col = {str(c.value).split()[0]: c.column for c in book[SHEET][1] if c.value}   # by header, as a person looks
     for r, (who, amount) in enumerate([("李强", 6800), ("王芳", 120)], start=2):
-        book[SHEET].cell(row=r, column=1).value = who
-        book[SHEET].cell(row=r, column=2).value = amount
+        book[SHEET].cell(row=r, column=col["报销人"]).value = who
+        book[SHEET].cell(row=r, column=col["金额"]).value = amount
     book.save(root / "sheets" / BOOK)
     ws = _open(root)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import NOW, Book, good_row, request_report
+from conftest import COLS, NOW, Book, good_row, request_report
 
 from processors.clock import Clock
 from processors.passes import run_pass
@@ -114,7 +114,7 @@ def test_rows_are_found_by_key_after_insert_sort_and_delete(ws: Workspace, book:
         for r, values in enumerate(rows, start=3):
             for c, v in enumerate(values, start=1):
                 sheet.cell(row=r, column=c).value = v
-        sheet.cell(row=3, column=7, value=99)   # and edit 物料4's quantity
+        sheet.cell(row=3, column=COLS["quantity"], value=99)   # and edit 物料4's quantity
     book.edit(reshuffle)
     run_pass(ws)
     items = {book.cell(r, "item"): book.system(r) for r in range(3, 6)}
@@ -143,7 +143,7 @@ def test_copied_numbered_row_is_numbered_anew(ws: Workspace, book: Book) -> None
     def paste(sheet) -> None:
         for c, v in enumerate(row, start=1):
             sheet.cell(row=3, column=c).value = v if v != "" else None
-        sheet.cell(row=3, column=4, value="龙骨")
+        sheet.cell(row=3, column=COLS["item"], value="龙骨")
     book.edit(paste)
     run_pass(ws)
     assert book.system(2)["key"] == "PR-2026-0001"

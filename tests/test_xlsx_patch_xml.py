@@ -2,7 +2,8 @@
 
 Each case patches a hand-written <worksheet> and compares the exact text that comes out, so the
 edge cases (rows and cells without r, self-closing rows, column styles, formulas, <dimension>,
-characters XML cannot hold, _xHHHH_ look-alikes) are pinned down without LibreOffice.
+characters XML cannot hold, _xHHHH_ look-alikes, namespace prefixes, row heights) are pinned down
+without LibreOffice (test_sheet_looks.py has LibreOffice, openpyxl and calamine read them back).
 sheet_part is checked on a tiny hand-made zip and on the fixture workbook.
 """
 
@@ -15,7 +16,9 @@ import pytest
 from xlsx_helpers import FIXTURE, NS, SUMMARY, cells_by_ref
 
 from processors.errors import CorruptWorkbookError
+from processors.sheets.textfit import wrapped_lines
 from processors.sheets.xlsx_patch import PatchResult, patch_sheet_xml, sheet_part
+from processors.sheets.xlsx_rowfit import StyleFacts, style_facts
 
 # ---------------------------------------------------------------- helpers
 
@@ -145,7 +148,7 @@ def test_new_cells_take_the_column_style():
     ("tab\tnl\n", "tab\tnl\n"),
     ("cr\r\n", "cr&#13;\n"),
     ("\ud800lone surrogate\udfff", "lone surrogate"),
-    ("_x0041_ _X0041_ _x004_ _x005F_", "_x005F_x0041_ _X0041_ _x004_ _x005F_x005F_"),
+    ("_x004_ x0041_ _x00G1_", "_x004_ x0041_ _x00G1_"),          # not look-alikes: one <t>
     ("中文 😀", "中文 😀"),
 ])
 def test_values_are_escaped(value, text):
@@ -223,3 +226,123 @@ def test_sheet_part_follows_relationships(tmp_path):
             sheet_part(zf, "Three")
     with zipfile.ZipFile(FIXTURE) as zf:
         assert sheet_part(zf, SUMMARY) == "xl/worksheets/sheet2.xml"
+
+
+def runs(*pieces: str) -> str:
+    return "".join(f'<r><t xml:space="preserve">{p}</t></r>' for p in pieces)
+
+
+@pytest.mark.parametrize(("value", "pieces"), [
+    ("_x0041_", ("_", "x0041_")),
+    ("_x0041_ _X0041_ _x004_ _x005F_", ("_", "x0041_ _", "X0041_ _x004_ _", "x005F_")),
+    ("_x0041_x0042_", ("_", "x0041_", "x0042_")),           # overlapping: the closing "_" opens the next
+    ("a<_x00ff_>", ("a&lt;_", "x00ff_&gt;")),
+])
+def test_escape_look_alikes_are_split_into_runs(value, pieces):
+    """No <t> holds an _xHHHH_ look-alike, so no reader decodes one (test_sheet_looks reads them back)."""
+    out, _ = _patch('<row r="1"/>', {(1, 1): value})
+    assert out == sheet_xml(f'<row r="1"><c r="A1" t="inlineStr"><is>{runs(*pieces)}</is></c></row>')
+
+
+# ---------------------------------------------------------------- namespace prefixes (Open XML SDK)
+
+def prefixed(inner: str, head: str = "") -> str:
+    return f'<x:worksheet xmlns:x="{NS}">{head}<x:sheetData>{inner}</x:sheetData></x:worksheet>'
+
+
+def x_inline(ref: str, text: str, style: str | None = None) -> str:
+    s = f' s="{style}"' if style is not None else ""
+    return f'<x:c r="{ref}"{s} t="inlineStr"><x:is><x:t xml:space="preserve">{text}</x:t></x:is></x:c>'
+
+
+@pytest.mark.parametrize(("inner", "cells", "dimension", "expected"), [
+    pytest.param('<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>', {(1, 2): "b", (3, 2): "c"}, "A1:B3",
+                 f'<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c>{x_inline("B1", "b", "4")}</x:row>'
+                 f'<x:row r="3">{x_inline("B3", "c", "4")}</x:row>', id="cells-and-rows-added"),
+    pytest.param('<x:row r="2"><x:c r="A2" s="3"><x:v>1</x:v></x:c></x:row>', {(2, 1): "new", (1, 1): "first"},
+                 "A1:A2",
+                 f'<x:row r="1">{x_inline("A1", "first")}</x:row><x:row r="2">{x_inline("A2", "new", "3")}</x:row>',
+                 id="replace-keeps-style"),
+    pytest.param('<x:row r="1"><x:c r="A1"><x:f t="shared" ref="A1:A3" si="0">B1</x:f><x:v>2</x:v></x:c></x:row>',
+                 {(1, 1): "x"}, "A1",
+                 '<x:row r="1"><x:c r="A1"><x:f t="shared" ref="A1:A3" si="0">B1</x:f><x:v>2</x:v></x:c></x:row>',
+                 id="shared-formula-master-refused"),
+])
+def test_prefixed_sheet_xml_is_patched_with_its_prefix(inner, cells, dimension, expected):
+    head = '<x:dimension ref="{}"/><x:cols><x:col min="2" max="2" width="9" style="4" customWidth="1"/></x:cols>'
+    out = patch_sheet_xml(prefixed(inner, head.format("A1")), cells, PatchResult())
+    ET.fromstring(out)
+    assert out == prefixed(expected, head.format(dimension))
+
+
+@pytest.mark.parametrize("empty", ["<x:sheetData/>", "<x:sheetData />"])
+def test_prefixed_empty_sheet_data(empty):
+    xml = f'<x:worksheet xmlns:x="{NS}">{empty}</x:worksheet>'
+    out = patch_sheet_xml(xml, {(1, 1): "_x0041_"}, PatchResult())
+    assert out == (f'<x:worksheet xmlns:x="{NS}"><x:sheetData><x:row r="1"><x:c r="A1" t="inlineStr"><x:is>'
+                   '<x:r><x:t xml:space="preserve">_</x:t></x:r><x:r><x:t xml:space="preserve">x0041_</x:t></x:r>'
+                   '</x:is></x:c></x:row></x:sheetData></x:worksheet>')
+
+
+# ---------------------------------------------------------------- row heights for wrapped cells
+
+STYLES = (f'<styleSheet xmlns="{NS}"><fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+          '<font><sz val="9"/></font></fonts><cellXfs count="4"><xf fontId="0"/>'
+          '<xf fontId="0" applyAlignment="1"><alignment wrapText="1" vertical="top"/></xf>'
+          '<xf fontId="1"><alignment wrapText="true"/></xf><xf fontId="1"><alignment vertical="top"/></xf>'
+          '</cellXfs></styleSheet>').encode()
+LONG = "一" * 20          # at width 40 and Calibri's CJK width 1.97: two lines (19 fit on one)
+
+
+@pytest.mark.parametrize(("row", "style", "text", "attrs"), [
+    ('<row r="2"/>', "1", "一" * 19, ' r="2"'),                                 # one line: left to the program
+    ('<row r="2"/>', "1", LONG, ' r="2" ht="34.9"'),                            # two lines of 11 pt
+    ('<row r="2"/>', "1", LONG * 3, ' r="2" ht="66.8"'),
+    ('<row r="2"/>', "1", "第一行\n第二行\n第三行", ' r="2" ht="50.9"'),          # typed line breaks count
+    ('<row r="2"/>', "2", LONG, ' r="2" ht="29.1"'),                            # 9 pt lines are lower
+    ('<row r="2"/>', "3", LONG, ' r="2"'),                                      # a style that does not wrap
+    ('<row r="2"/>', None, LONG, ' r="2" ht="34.9"'),                           # a new cell: its column's style
+    ('<row r="2" ht="66.8"/>', "1", "短", ' r="2" ht="18.9"'),                  # sheetflow's own height shrinks
+    ('<row r="2" ht="90" customHeight="1"/>', "1", LONG, ' r="2" ht="90" customHeight="1"'),  # a person's, taller
+    ('<row r="2" ht="12" customHeight="1"/>', "1", LONG, ' r="2" ht="34.9" customHeight="1"'),  # too low: raised
+    ('<row r="2" ht="34.9"/>', "1", LONG, ' r="2" ht="34.9"'),
+])
+def test_rows_get_the_height_their_wrapped_cells_need(row, style, text, attrs):
+    cell = "" if style is None else f'<c r="A2" s="{style}"/>'
+    inner = row if style is None else row.replace("/>", f">{cell}</row>")
+    head = '<cols><col min="1" max="1" width="40" style="1" customWidth="1"/></cols>'
+    out = patch_sheet_xml(sheet_xml(inner, head), {(2, 1): text}, PatchResult(), style_facts(STYLES))
+    assert f"<row{attrs}>" in out
+
+
+def test_no_styles_no_heights():
+    """patch_sheet_xml without the workbook's styles (as the cases above call it) leaves heights alone."""
+    out, _ = _patch('<row r="2"/>', {(2, 1): LONG * 3})
+    assert '<row r="2">' in out
+
+
+@pytest.mark.parametrize(("styles", "wraps", "cjk"), [
+    (STYLES, {1, 2}, 1.97),
+    (STYLES.replace(b"Calibri", b"Microsoft YaHei"), {1, 2}, 1.85),
+    (STYLES.replace(b"Calibri", b"Arial"), {1, 2}, 2.0),
+    (b"<styleSheet", set(), 2.0),                                      # unreadable: no fitting, no error
+    (f'<s:styleSheet xmlns:s="{NS}"><s:cellXfs><s:xf><s:alignment wrapText="1"/></s:xf></s:cellXfs>'
+     "</s:styleSheet>".encode(), {0}, 2.0),
+])
+def test_style_facts(styles, wraps, cjk):
+    facts = style_facts(styles)
+    assert (set(facts.wraps), facts.cjk) == (wraps, cjk)
+    assert isinstance(facts, StyleFacts)
+
+
+@pytest.mark.parametrize(("text", "width", "lines"), [
+    ("一" * 19, 40, 1),
+    ("一" * 20, 40, 2),
+    ("Sign off here please", 10, 3),          # Latin words wrap whole
+    ("x" * 30, 10, 4),                        # a word longer than the line breaks inside
+    ("abc\ndef", 10, 2),
+    ("", 10, 1),
+    ("申请编号 Request No.", 15, 2),
+])
+def test_wrapped_lines(text, width, lines):
+    assert wrapped_lines(text, width) == lines

@@ -52,7 +52,12 @@ def _apply_cell(sheet: Sheet, r: int, c: int, data: Mapping[str, Any], names: se
         uev = data.get("userEnteredValue") or {}
         value = next(iter(uev.values()), "") if uev else ""
         sheet.put(r, c, value)
-    # userEnteredFormat and the rest are accepted and dropped: the fake has no formats
+    if everything or "userEnteredFormat" in names:
+        if data.get("userEnteredFormat"):
+            sheet.formats[(r, c)] = {**sheet.formats.get((r, c), {}), **copy.deepcopy(data["userEnteredFormat"])}
+        else:
+            sheet.formats.pop((r, c), None)
+    # the rest (effective formats, hyperlinks …) is accepted and dropped
 
 
 def _add_sheet(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -66,7 +71,7 @@ def _add_sheet(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str)
     index = min(props.get("index", len(book.sheets)), len(book.sheets))
     sheet = Sheet(props.get("sheetId", fake._next_sheet), title, index,
                   grid.get("rowCount", DEFAULT_ROWS), grid.get("columnCount", DEFAULT_COLS),
-                  frozen_rows=int(grid.get("frozenRowCount", 0)))
+                  frozen_rows=int(grid.get("frozenRowCount", 0)), frozen_columns=int(grid.get("frozenColumnCount", 0)))
     book.sheets.insert(index, sheet)
     for i, s in enumerate(book.sheets):
         s.index = i
@@ -93,6 +98,8 @@ def _update_sheet_properties(book: Book, fake: FakeGoogle, req: Mapping[str, Any
             sheet.column_count = grid["columnCount"]
         elif f == "gridProperties.frozenRowCount":
             sheet.frozen_rows = int(grid.get("frozenRowCount", 0))
+        elif f == "gridProperties.frozenColumnCount":
+            sheet.frozen_columns = int(grid.get("frozenColumnCount", 0))
         elif f == "index":
             book.sheets.remove(sheet)
             book.sheets.insert(min(props["index"], len(book.sheets)), sheet)
@@ -191,6 +198,18 @@ def _repeat_cell(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: st
     return {}
 
 
+def _update_dimension_properties(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str) -> dict[str, Any]:
+    rng = req.get("range", {})
+    sheet = book.sheet_by_id(int(rng.get("sheetId", 0)))
+    if sheet is None:
+        raise GoogleError(400, f"Invalid {where}: No grid with id: {rng.get('sheetId', 0)}")
+    if rng.get("dimension") != "COLUMNS" or _field_names(req.get("fields", "")) != {"pixelSize"}:
+        raise GoogleError(400, f"fake: {where} implements column pixelSize only")
+    for c in range(rng.get("startIndex", 0), rng.get("endIndex", sheet.column_count)):
+        sheet.column_px[c] = int(req["properties"]["pixelSize"])
+    return {}
+
+
 BATCH_REQUESTS = {
     "addSheet": _add_sheet,
     "updateSheetProperties": _update_sheet_properties,
@@ -200,6 +219,7 @@ BATCH_REQUESTS = {
     "setDataValidation": _set_data_validation,
     "updateCells": _update_cells,
     "repeatCell": _repeat_cell,
+    "updateDimensionProperties": _update_dimension_properties,
 }
 
 

@@ -35,11 +35,17 @@ class Sheet:
     validation: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     protected: list[dict[str, Any]] = field(default_factory=list)
     frozen_rows: int = 0
+    frozen_columns: int = 0
+    #: userEnteredFormat by cell, and column widths in pixels (what setup lays over a tab)
+    formats: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    column_px: dict[int, int] = field(default_factory=dict)
 
     def properties(self) -> dict[str, Any]:
         grid = {"rowCount": self.row_count, "columnCount": self.column_count}
         if self.frozen_rows:
             grid["frozenRowCount"] = self.frozen_rows     # Google omits it when 0
+        if self.frozen_columns:
+            grid["frozenColumnCount"] = self.frozen_columns
         return {"sheetId": self.sheet_id, "title": self.title, "index": self.index, "sheetType": "GRID",
                 "gridProperties": grid}
 

@@ -1,9 +1,10 @@
 """`sheetflow setup`: make each form's tab in its Google spreadsheet ready for staff, and keep it so.
 
-Run it again after a form or config change: a missing tab is added; in an
-existing tab, the header cells already there stay where staff put them and only
-missing columns are appended; validation, notes and protections are laid over
-the columns where they now are. A protection is found again by its description
+Run it again after a form or config change: a missing tab is added, laid out
+as a new workbook is (layout.py: number, status and message first, frozen with
+the header); in an existing tab, the header cells already there stay where staff
+put them and only missing columns are appended; validation, notes, protections
+and the look (tab_look.py) are laid over the columns where they now are. A protection is found again by its description
 (`sheetflow:<column>`), so a second run updates rather than duplicates.
 
 Protections: the system columns (number, status, message, time) may be edited
@@ -25,10 +26,11 @@ from ...forms.definition import FormDef, normalize_header
 from ...forms.fields import choice_options
 from ...i18n import Translator
 from ..base import column_letter
-from ..generate import header_note  # the same header notes as a generated workbook
+from ..form_layout import frozen_columns, header_note, new_sheet_columns  # as in a generated workbook
 from ..grid import HEADER_SEARCH_ROWS
 from .book import GoogleBook, quote_tab
 from .client import account_email
+from .tab_look import look_requests
 
 VALIDATION_ROWS = 1000
 PROTECT_PREFIX = "sheetflow:"
@@ -119,9 +121,23 @@ def _place_existing(p: TabPlan, rows: list[list[Any]]) -> None:
 
 
 def _place_new(p: TabPlan) -> None:
-    for col, (name, _, header) in enumerate(_spellings(p.form), start=1):
-        p.columns[name] = col
-        p.added.append(header)
+    for col, column in enumerate(new_sheet_columns(p.form), start=1):
+        p.columns[column.name] = col
+        p.added.append(column.header)
+
+
+def _frozen(p: TabPlan) -> dict[str, int]:
+    """The header row, and the system columns when they stand first (a tab laid out before keeps its own)."""
+    at = {col: name for name, col in p.columns.items()}
+    lead = frozen_columns([at.get(col, "") for col in range(1, max(at) + 1)])
+    return {"frozenRowCount": p.header_row, **({"frozenColumnCount": lead} if lead else {})}
+
+
+def _look(p: TabPlan) -> list[dict[str, Any]]:
+    columns = {c.name: c for c in new_sheet_columns(p.form)}
+    placed = sorted((col, columns[name]) for name, col in p.columns.items())
+    sized = {c.name for c in columns.values() if c.header in p.added}
+    return look_requests(p.sheet_id, p.header_row, placed, sized, VALIDATION_ROWS)
 
 
 def _tab_requests(p: TabPlan, cfg: Config, t: Translator, account: str,
@@ -130,9 +146,11 @@ def _tab_requests(p: TabPlan, cfg: Config, t: Translator, account: str,
     headers = {name: header for name, _, header in _spellings(p.form)}
     reqs: list[dict[str, Any]] = []
     width = max(p.columns.values())
+    frozen = _frozen(p)
     reqs.append({"updateSheetProperties": {"properties": {"sheetId": sid, "gridProperties": {
-        "frozenRowCount": p.header_row, "columnCount": max(26, width)}},
-        "fields": "gridProperties.frozenRowCount,gridProperties.columnCount"}})
+        **frozen, "columnCount": max(26, width)}},
+        "fields": ",".join(f"gridProperties.{k}" for k in (*frozen, "columnCount"))}})
+    reqs += _look(p)
     system_note = t.pick({"zh": "系统填写，请勿修改。", "en": "Written by sheetflow; do not edit."})
     for fdef in p.form.fields:
         col = p.columns[fdef.name] - 1
