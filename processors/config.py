@@ -21,6 +21,7 @@ from .config_sections import (
     Supplier,
     load_google,
     load_leases,
+    load_letterheads,
     load_orders,
     load_suppliers,
     normalize_name,
@@ -106,7 +107,8 @@ class Config:
     language: str = "zh"
     timezone: str = "Asia/Shanghai"
     company: str = ""
-    letterhead: Letterhead = field(default_factory=Letterhead)
+    letterhead: Letterhead = field(default_factory=Letterhead)          # [company]: the default
+    letterheads: dict[str, Letterhead] = field(default_factory=dict)   # family -> [company.FAMILY] over [company]
     orders: OrderSettings = field(default_factory=OrderSettings)
     leases: LeaseSettings = field(default_factory=LeaseSettings)
     suppliers: dict[str, Supplier] = field(default_factory=dict)
@@ -128,6 +130,10 @@ class Config:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def letterhead_for(self, family: str | None) -> Letterhead:
+        """The letterhead a family's documents carry: [company.FAMILY] where set, else [company]."""
+        return self.letterheads.get(family or "", self.letterhead)
 
     def supplier(self, name: str) -> Supplier | None:
         return self.suppliers.get(normalize_name(name))
@@ -170,10 +176,8 @@ def load_config(root: Path) -> Config:
     except (ZoneInfoNotFoundError, ValueError):
         raise top.fail("timezone", f"an IANA time zone such as Asia/Shanghai, got {cfg.timezone!r}") from None
 
-    company = top.section("company", None)
-    company.unknown({"name", "address", "phone"})
-    cfg.company = company.text("name", "")
-    cfg.letterhead = Letterhead(cfg.company, company.text("address", ""), company.text("phone", ""))
+    cfg.letterhead, cfg.letterheads = load_letterheads(top.section("company", None))
+    cfg.company = cfg.letterhead.name
     cfg.orders = load_orders(top.section("orders", None))
     cfg.leases = load_leases(top.section("leases", None))
     cfg.suppliers = load_suppliers(top.section("suppliers", None))

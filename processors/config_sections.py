@@ -1,4 +1,4 @@
-"""The parts of config.toml beyond people and approvals: letterhead, orders, suppliers, Google.
+"""The parts of config.toml beyond people and approvals: letterheads, orders, suppliers, Google.
 
 Split from config.py to keep each module small; config.load_config calls these.
 """
@@ -19,9 +19,18 @@ def normalize_name(text: str) -> str:
 
 @dataclass(frozen=True)
 class Letterhead:
+    """What heads a document and signs it for the company: one per form family where a group's companies differ."""
+
     name: str = ""
     address: str = ""
     phone: str = ""
+    seal_name: str = ""                   # 单位名称（盖章）: the name on the company seal (default: name)
+    legal_representative: str = ""        # 法定代表人, printed with the party on a contract when given
+
+
+# Form families whose documents a workspace may head with another company's letterhead ([company.leasing]).
+FAMILIES = {"purchasing": "采购", "leasing": "租赁", "sales": "销售"}
+LETTERHEAD_KEYS = ("name", "address", "phone", "seal_name", "legal_representative")
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,48 @@ def _email(sec: Section, key: str) -> str:
     if value and ("@" not in value or " " in value.strip()):
         raise sec.fail(key, f"an email address, got {value!r}")
     return value.strip()
+
+
+def load_letterheads(sec: Section) -> tuple[Letterhead, dict[str, Letterhead]]:
+    """[company] and its [company.FAMILY] tables: the default letterhead, and each family's.
+
+    A family table lists only what differs from [company]. One that names another company (`name`) does not
+    inherit [company]'s seal name or legal representative: those belong to the other company.
+    """
+    families = sorted(FAMILIES)
+    for key, value in sec.data.items():
+        if key in LETTERHEAD_KEYS:
+            continue
+        if key not in FAMILIES:
+            raise sec.fail(key, "[company] 下只能写 " + "、".join(LETTERHEAD_KEYS) + "，或按业务线另设抬头 "
+                           + "、".join(f"[company.{f}]（{FAMILIES[f]}）" for f in families)
+                           + " / one of " + ", ".join(LETTERHEAD_KEYS) + ", or a letterhead for a form family: "
+                           + ", ".join(f"[company.{f}]" for f in families))
+        if not isinstance(value, dict):
+            raise sec.fail(key, f"一个表 [company.{key}]，写出与 [company] 不同的项 / a table [company.{key}] "
+                                f"listing what differs from [company], got {value!r}")
+    default = _letterhead(sec, Letterhead())
+    return default, {family: _letterhead(sec.section(family), default) if sec.has(family) else default
+                     for family in families}
+
+
+def _letterhead(sec: Section, base: Letterhead) -> Letterhead:
+    values: dict[str, str] = {}
+    for key, value in sec.data.items():
+        if key in FAMILIES and sec.key == "company":
+            continue
+        if key not in LETTERHEAD_KEYS:
+            raise sec.fail(key, "抬头只有这些项：" + "、".join(LETTERHEAD_KEYS) + " / a letterhead key: "
+                           + ", ".join(LETTERHEAD_KEYS))
+        if not isinstance(value, str) or not value.strip():
+            raise sec.fail(key, f"非空文字，如 \"府尚商业管理有限公司\" / a non-empty string, got {value!r}")
+        values[key] = value.strip()
+    if "name" in values and values["name"] != base.name:
+        base = Letterhead(address=base.address, phone=base.phone)      # another company: its own seal and signer
+    merged = {key: values.get(key, getattr(base, key)) for key in LETTERHEAD_KEYS}
+    if "seal_name" not in values and base.seal_name in ("", base.name):
+        merged["seal_name"] = merged["name"]
+    return Letterhead(**merged)
 
 
 def load_orders(sec: Section) -> OrderSettings:

@@ -53,7 +53,7 @@ def test_the_order_reads_back_with_pypdf_and_pdftotext(order_pdf: bytes, tmp_pat
             assert total in text
         assert GRAND_TOTAL in text
         assert IN_WORDS in text
-        for title in ("采购专员", "商务部负责人", "工程部负责人", "执行总监", "供应商确认"):
+        for title in ("采购专员", "商务部负责人", "工程部负责人", "执行总监", "采购方（甲方）", "供应方（乙方）"):
             assert title in text
         assert "第1页/共1页" in text                       # the footer, from document.css
 
@@ -108,7 +108,7 @@ def test_a_workspace_template_wins_over_the_bundled_one(tmp_path: Path) -> None:
     assert "工作区订单PO-2026-0007" in text                       # picked up although the bundled one was cached
     assert f"{GRAND_TOTAL}{IN_WORDS}" in text
     assert "府尚装饰工程有限公司" in text                          # the bundled _base.html still frames it
-    assert "供应商确认" not in text
+    assert "双方签章" not in text
 
 
 def test_a_workspace_stylesheet_wins_over_the_bundled_one(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..effects import address, issue_document, people, save_data, send, set_state
+from ..effects import address, issue_document, people, route_signers, save_data, send, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
 from ..kinds import Kind, amendment_key, hookimpl
@@ -128,24 +128,14 @@ class LeaseKind(Kind):
                              "deposit": T.dec(d.get("deposit")), "area": T.dec(d.get("area")),
                              "penalty_rate": d.get("penalty_rate", "0.05")},
                    "bills": bills, "total": sum((b.amount for b in bills), T.dec("0")),
-                   "signers": self._signers(record), "terms": terms}
-        pdf = issue_document(self.ws, "lease_contract", record.key, context)
+                   "signers": route_signers(self.ws, self.form, record), "terms": terms}
+        pdf = issue_document(self.ws, "lease_contract", record.key, context, family=T.FAMILY)
         tenant = address(d.get("tenant", ""), d.get("email", ""))
         send(self.ws, f"{record.key}:contract", "lease_contract", [tenant], record, [pdf],
              tenant=d.get("tenant", ""), unit=d.get("unit", ""), start=d.get("start", ""), end=d.get("end", ""),
-             company=self.ws.cfg.letterhead.name)
+             company=self.ws.cfg.letterhead_for(T.FAMILY).name)
         set_state(self.ws, record, "awaiting_signature", self.t("leases.t_sent"))
         self._unit_state(d.get("unit", ""), "reserved")
-
-    def _signers(self, record: Record) -> list[dict[str, str]]:
-        rows = {r["step"]: r for r in Route(self.ws, self.form).signoffs(record)}
-        out = []
-        for step in self.form.route:
-            row = rows.get(step.name)
-            person = self.ws.cfg.person(row["person"]) if row else None
-            out.append({"title": step.label.get("zh", ""), "title_en": step.label.get("en", ""),
-                        "name": person.name if person else "", "date": row["at"][:10] if row else ""})
-        return out
 
     def _unit_state(self, number: str, state: str) -> None:
         unit = self.store.record(number.strip().upper())

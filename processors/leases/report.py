@@ -117,8 +117,8 @@ def write_report(ws: Workspace) -> Path | None:
     _write_xlsx(xlsx, data, ws.t)
     from ..documents.pdf import render_pdf  # WeasyPrint is imported only when a document is made
 
-    body = render_pdf("lease_report", {**data, "charts": [chart, money], "company": ws.cfg.letterhead.__dict__},
-                      ws.cfg.templates_dir)
+    body = render_pdf("lease_report", {**data, "charts": [chart, money],
+                                       "company": dict(ws.cfg.letterhead_for(T.FAMILY).__dict__)}, ws.cfg.templates_dir)
     tmp = pdf.with_name(f".{pdf.name}.sheetflow-tmp")
     tmp.write_bytes(body)
     tmp.replace(pdf)

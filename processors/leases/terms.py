@@ -9,6 +9,8 @@ from ..store.db import Record, Store
 from .schedule import LeaseTerms
 
 UNIT, LEASE, PAYMENT = "unit", "lease", "rent_payment"
+#: the form family of the contract and the report: config.toml's [company.leasing] is their landlord
+FAMILY = "leasing"
 #: a lease in these states holds its unit (for overlap checks) and, from active on, is billed
 HOLDING = ("awaiting:leasing_sign", "awaiting:commerce_sign", "awaiting:gm_sign", "approved",
            "awaiting_signature", "active", "terminated")

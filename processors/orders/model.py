@@ -17,6 +17,8 @@ from ..store.changes import digest as digest  # re-exported: the order kinds cal
 from ..store.db import Record, Store
 
 REQUEST, PLAN, LINE, ORDER = "purchase_request", "purchase_plan", "order_line", "purchase_order"
+#: the form family of these documents: config.toml's [company.purchasing] heads them where it is set
+FAMILY = "purchasing"
 #: line states in which the line still counts against its request's approved quantity
 LIVE_LINE = ("open", "ordered", "partial", "received", "failed", "settled")
 DONE_LINE = ("received", "settled")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from ..effects import address, issue_document, people, send, set_state
+from ..effects import address, issue_document, people, route_signers, send, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
 from ..kinds import Kind, amendment_key
@@ -90,14 +90,6 @@ class OrderKind(Kind):
                 set_state(self.ws, line, "ordered", self.t("orders.t_line_ordered", key=record.key))
 
     def _document(self, record: Record) -> object:
-        route = Route(self.ws, self.form)
-        stamps = {r["step"]: r for r in route.signoffs(record)}
-        signers = []
-        for step in self.form.route:
-            row = stamps.get(step.name)
-            person = self.ws.cfg.person(row["person"]) if row else None
-            signers.append({"title": step.label.get("zh", ""), "title_en": step.label.get("en", ""),
-                            "name": person.name if person else "", "date": row["at"][:10] if row else ""})
         supplier = self.ws.cfg.supplier(record.data.get("supplier", ""))
         buyer = self.ws.cfg.find_person(record.data.get("buyer", ""))
         d = record.data
@@ -112,10 +104,10 @@ class OrderKind(Kind):
             "lines": [{**line, "quantity": model.decimal(line["quantity"]),
                        "unit_price": model.decimal(line["unit_price"]), "total": model.decimal(line["total"])}
                       for line in model.json_list(d, "lines")],
-            "signers": signers,
+            "signers": route_signers(self.ws, self.form, record),
             "supplier_confirmation": {},
         }
-        return issue_document(self.ws, "purchase_order", record.key, context)
+        return issue_document(self.ws, "purchase_order", record.key, context, family=model.FAMILY)
 
     def _supplier(self, record: Record) -> object:
         supplier = self.ws.cfg.supplier(record.data.get("supplier", ""))
@@ -128,7 +120,7 @@ class OrderKind(Kind):
         return {"order_no": record.key, "supplier": d.get("supplier", ""), "total": f"{total:,.2f}",
                 "words": capitals(total), "delivery_date": d.get("delivery_date", ""),
                 "delivery_place": d.get("delivery_place", ""), "lines": model.json_list(d, "lines"),
-                "buyer": d.get("buyer", ""), "company": self.ws.cfg.letterhead.name}
+                "buyer": d.get("buyer", ""), "company": self.ws.cfg.letterhead_for(model.FAMILY).name}
 
     # -- after issue -----------------------------------------------------------------------------
     def on_tracking(self, record: Record, before: dict[str, str], after: dict[str, str]) -> list[str]:

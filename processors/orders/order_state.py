@@ -72,7 +72,7 @@ def request_payment(ws: Workspace, order: Record) -> None:
                          "buyer": order.data.get("buyer", ""), "document": f"{order.key}.pdf"},
                "lines": model.json_list(order.data, "lines"), "date": ws.clock.today().isoformat(),
                "credit_days": credit_days(ws, order)}
-    pdf = issue_document(ws, "payment_request", f"{order.key}-付款申请", context)
+    pdf = issue_document(ws, "payment_request", f"{order.key}-付款申请", context, family=model.FAMILY)
     finance = people(ws, "finance")
     archive = ws.cfg.orders.archive_finance
     to = [*finance, *([address("财务 Finance", archive)] if archive else [])]

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from ..effects import issue_document, send
+from ..effects import issue_document, route_signers, send, signer
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
 from ..kinds import Kind
@@ -89,8 +89,7 @@ class PlanKind(Kind):
             if req is None:
                 continue
             d = req.data
-            lines.append({"request": rk, "item": f"{rk} {d.get('item', '')}",
-                          "spec": f"{d.get('spec', '')} / {d.get('needed_by', '')}",
+            lines.append({"request": rk, "item": d.get("item", ""), "spec": d.get("spec", ""),
                           "unit": d.get("unit", ""), "quantity": d.get("quantity", "0"),
                           "unit_price": d.get("unit_price", "0"), "needed_by": d.get("needed_by", ""),
                           "department": d.get("department", ""),
@@ -100,12 +99,20 @@ class PlanKind(Kind):
                             "week": record.data.get("week", ""), "date": self.ws.clock.today().isoformat(),
                             "planner": record.data.get("planner", ""), "total": record.data.get("total", "0"),
                             "remarks": record.data.get("remarks", "")},
-                   "lines": lines, "approver": self._stamp(record)}
-        pdf = issue_document(self.ws, "purchase_plan", record.key, context)
+                   "lines": lines, "approver": self._stamp(record), "signers": self._signers(record)}
+        pdf = issue_document(self.ws, "purchase_plan", record.key, context, family=model.FAMILY)
         planner = self.ws.cfg.find_person(record.data.get("planner", ""))
         send(self.ws, f"{record.key}:plan_issued", "plan_issued", [p for p in (planner,) if p], record, [pdf],
              plan_no=record.key, project=record.data.get("project", ""), count=len(lines),
              total=record.data.get("total", "0"), words=capitals(model.decimal(record.data.get("total"))))
+
+    def _signers(self, record: Record) -> list[dict[str, str]]:
+        """The planner who consolidated it (on the day this content went for approval), then the route's boxes."""
+        planner = self.ws.cfg.find_person(record.data.get("planner", ""))
+        submitted = [t["at"] for t in self.store.transitions(record.key) if t["to_state"].startswith("awaiting:")]
+        name = planner.name if planner else record.data.get("planner", "")
+        return [signer("采购专员（汇总）", "Purchasing specialist (consolidated)", name,
+                       submitted[-1][:10] if submitted else ""), *route_signers(self.ws, self.form, record)]
 
     def _stamp(self, record: Record) -> str:
         return " ".join(Route(self.ws, self.form).stamps(record).values())
