@@ -6,7 +6,7 @@ a contract and never alone on a page, tables that never strand a row or two on a
 without a stray label. The documents come from the example workspace (`init --sample` and its first
 pass: every document kind, rendered from the contexts the kinds really build); the leasing report's page
 breaks are also tried on malls of many sizes, so a break lands everywhere a table can break.
-The row rules need WeasyPrint 70 (document.css says why), so scripts/test-floor (WeasyPrint 68) leaves this file out.
+The row rules need WeasyPrint 70 (document.css says why), pyproject's floor; scripts/test-floor runs this file there.
 """
 
 from __future__ import annotations
