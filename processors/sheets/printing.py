@@ -57,26 +57,25 @@ def printable(orientation: str) -> tuple[float, float]:
     return w - 2 * 72 * MARGIN_SIDE, h - 2 * 72 * MARGIN_END
 
 
-def pages_wide(widths: Sequence[float], room: float) -> int:
-    """Columns laid out page by page, whole columns only, the first column repeated on every later page."""
+def _pages(sizes: Sequence[float], room: float) -> int:
+    """Whole columns (or rows) laid out page by page, the first one repeated on every later page."""
     pages, used = 1, 0.0
-    repeat = widths[0] if widths else 0.0
-    for w in widths:
-        if used + w > room and used > (repeat if pages > 1 else 0.0):
+    repeat = sizes[0] if sizes else 0.0
+    for size in sizes:
+        if used + size > room and used > (repeat if pages > 1 else 0.0):
             pages, used = pages + 1, repeat
-        used += w
+        used += size
     return pages
+
+
+def pages_wide(widths: Sequence[float], room: float) -> int:
+    """Columns across pages, the first column repeated on every later page."""
+    return _pages(widths, room)
 
 
 def pages_tall(heights: Sequence[float], room: float) -> int:
-    """Rows laid out page by page, the header row (the first) repeated on every later page."""
-    pages, used = 1, 0.0
-    header = heights[0] if heights else 0.0
-    for h in heights:
-        if used + h > room and used > (header if pages > 1 else 0.0):
-            pages, used = pages + 1, header
-        used += h
-    return pages
+    """Rows down pages, the header row (the first) repeated on every later page."""
+    return _pages(heights, room)
 
 
 def _at(widths: Sequence[float], heights: Sequence[float], orientation: str, scale: int) -> Plan:
