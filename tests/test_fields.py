@@ -38,6 +38,8 @@ def form_and_cfg(tmp_path_factory: pytest.TempPathFactory):
     ("needed_by", "2026年12月5日", dt.date(2026, 12, 5)),
     ("needed_by", "20261205", dt.date(2026, 12, 5)),
     ("needed_by", 46361.0, dt.date(2026, 12, 5)),         # an Excel serial in a General-formatted cell
+    ("needed_by", 46361.75, dt.date(2026, 12, 5)),        # a date-time as Google sends it: 18:00 that day
+    ("needed_by", 46361.999988, dt.date(2026, 12, 5)),    # 23:59:59 is still that day
     ("item_type", "非常规", "nonstandard"),
     ("item_type", "Non-Standard", "nonstandard"),
     ("item_type", "常规物料", "standard"),
@@ -64,6 +66,7 @@ def test_converts(form_and_cfg, field: str, raw: object, expected: object) -> No
     ("needed_by", "下周", "not_a_date"),
     ("needed_by", "2026-13-01", "not_a_date"),
     ("needed_by", 12.5, "not_a_date"),
+    ("needed_by", 19999.5, "not_a_date"),                 # a fraction does not widen the plausible window
     ("needed_by", 3.0, "not_a_date"),
     ("item_type", "特殊", "bad_choice"),
     ("department", "市场部", "bad_choice"),

@@ -146,8 +146,8 @@ def _convert_date(fdef: FieldDef, raw: object, cfg: Config) -> dt.date:
     if isinstance(raw, dt.date):
         return raw
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        if _SERIAL_RANGE[0] <= raw <= _SERIAL_RANGE[1] and float(raw).is_integer():
-            return _EXCEL_EPOCH + dt.timedelta(days=int(raw))
+        if _SERIAL_RANGE[0] <= raw < _SERIAL_RANGE[1] + 1:   # a fraction is the time of day: Google's
+            return _EXCEL_EPOCH + dt.timedelta(days=int(raw))  # UNFORMATTED_VALUE sends a date-time so
         raise Problem(fdef.name, "not_a_date", {"value": display(raw), "example": "2026-12-15"})
     text = unicodedata.normalize("NFKC", str(raw)).strip().replace(" ", "")
     for pattern in _DATE_PATTERNS:
