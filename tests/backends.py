@@ -34,6 +34,20 @@ def google_config(text: str, spreadsheet: str) -> str:
                   "backoff_seconds = 0.01\n"
 
 
+def cli_google_workspace(tmp_path: Path, fake: FakeGoogle) -> tuple[Path, Path, str]:
+    """(root, key file, spreadsheet id): an `init`ed workspace on a new spreadsheet of the fake, and a
+    service-account key outside it, for runs of the real CLI in a child process."""
+    from processors.init_workspace import init_workspace
+
+    sid = fake.create_spreadsheet("采购")
+    root = tmp_path / "ws"
+    init_workspace(root)
+    (root / "config.toml").write_text(google_config((root / "config.toml").read_text(encoding="utf-8"), sid),
+                                      encoding="utf-8")
+    (tmp_path / "secrets").mkdir()
+    return root, fake.service_account_file(tmp_path / "secrets" / "key.json"), sid
+
+
 def paced_client(fake: FakeGoogle, backoff: float = 0.01, per_minute: int = 60) -> Any:
     client = client_for(fake, http_client=PacedHTTPClient)
     client.http_client.configure(per_minute, 6, backoff)

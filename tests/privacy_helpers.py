@@ -23,6 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from approvals_helpers import cell, sign
+
+from processors.passes import run_pass
+
 OTHER = "nobody"
 GROUP_OR_OTHER_READ = stat.S_IRGRP | stat.S_IROTH
 GROUP_OR_OTHER_PASS = stat.S_IXGRP | stat.S_IXOTH
@@ -107,3 +111,13 @@ def read_everything(root: Path, needle: str, *, by_modes: bool) -> dict[str, lis
             if any(needle.encode() in view for view in _views(data)):
                 found.append(rel)
     return {"readable": sorted(readable), "found": sorted(found)}
+
+
+def old_code_voided_fresh_one_signs(ws: Any, book: Any, old: str, fresh: str) -> None:
+    """A replaced code no longer signs (the row says it was voided, the typing stays); the fresh one does."""
+    sign(book, 2, "dept_head", f"同意 {old}")
+    run_pass(ws)
+    assert "该验证码已作废" in book.cell(2, "message") and cell(book, 2, "dept_head") == f"同意 {old}"
+    sign(book, 2, "dept_head", f"同意 {fresh}")
+    run_pass(ws)
+    assert cell(book, 2, "dept_head") == "✔ 王芳 2026-11-29 10:32"

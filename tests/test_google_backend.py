@@ -344,17 +344,9 @@ def test_bad_credentials_get_a_clear_message(gsheet: GoogleSheet, tmp_path: Path
 
 def test_cli_setup_and_run_with_a_service_account_key(tmp_path: Path, fake_google: FakeGoogle) -> None:
     """The real entry point, in a child process: key file from the environment, real JWT token flow."""
-    from backends import google_config
+    from backends import cli_google_workspace
 
-    from processors.init_workspace import init_workspace
-
-    sid = fake_google.create_spreadsheet("采购")
-    root = tmp_path / "ws"
-    init_workspace(root)
-    (root / "config.toml").write_text(google_config((root / "config.toml").read_text(encoding="utf-8"), sid),
-                                      encoding="utf-8")
-    (tmp_path / "secrets").mkdir()
-    key = fake_google.service_account_file(tmp_path / "secrets" / "key.json")
+    root, key, sid = cli_google_workspace(tmp_path, fake_google)
     env = {"SHEETFLOW_GOOGLE_CREDENTIALS": str(key), "SHEETFLOW_GOOGLE_API_ENDPOINT": fake_google.base_url,
            "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
     setup = run_cli("setup", "-w", str(root), env=env)

@@ -13,12 +13,11 @@ import json
 from pathlib import Path
 
 import pytest
-from backends import google_config
+from backends import cli_google_workspace
 from conftest import run_cli
 from google_fake import FakeGoogle
 
 from processors.errors import GoogleEndpointError
-from processors.init_workspace import init_workspace
 from processors.sheets.google.endpoint import checked
 
 ENDPOINTS = [  # SHEETFLOW_GOOGLE_API_ENDPOINT → accepted
@@ -54,23 +53,13 @@ def test_only_https_or_loopback_http_is_accepted(url: str, accepted: bool) -> No
         assert "SHEETFLOW_GOOGLE_API_ENDPOINT" in text and "https" in text and "令牌只能通过 https" in text
 
 
-def google_workspace(tmp_path: Path, fake: FakeGoogle) -> tuple[Path, Path]:
-    sid = fake.create_spreadsheet("采购")
-    root = tmp_path / "ws"
-    init_workspace(root)
-    (root / "config.toml").write_text(google_config((root / "config.toml").read_text(encoding="utf-8"), sid),
-                                      encoding="utf-8")
-    (tmp_path / "secrets").mkdir()
-    return root, fake.service_account_file(tmp_path / "secrets" / "key.json")
-
-
 def not_loopback(url: str) -> str:
     return url.replace("127.0.0.1", "0.0.0.0")
 
 
 def test_an_http_endpoint_off_this_machine_is_refused_before_any_request(tmp_path: Path,
                                                                         fake_google: FakeGoogle) -> None:
-    root, key = google_workspace(tmp_path, fake_google)
+    root, key, _ = cli_google_workspace(tmp_path, fake_google)
     env = {"SHEETFLOW_GOOGLE_CREDENTIALS": str(key), "NO_PROXY": "*", "no_proxy": "*"}
     mark = fake_google.mark()
     refused = run_cli("setup", "-w", str(root), env={**env, "SHEETFLOW_GOOGLE_API_ENDPOINT":
@@ -86,7 +75,7 @@ def test_an_http_endpoint_off_this_machine_is_refused_before_any_request(tmp_pat
 
 def test_a_key_whose_token_uri_is_plain_http_off_this_machine_is_refused(tmp_path: Path,
                                                                        fake_google: FakeGoogle) -> None:
-    root, key = google_workspace(tmp_path, fake_google)
+    root, key, _ = cli_google_workspace(tmp_path, fake_google)
     info = json.loads(key.read_text(encoding="utf-8"))
     info["token_uri"] = not_loopback(info["token_uri"])
     key.write_text(json.dumps(info), encoding="utf-8")

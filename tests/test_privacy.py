@@ -24,7 +24,13 @@ import pytest
 from approvals_helpers import CODE, cell, mails_to, sign
 from conftest import BOOK, Book, good_row, run_cli, workspace_maker
 from mail_helpers import free_port, smtp_config
-from privacy_helpers import as_other_account, can_become_other, other_ids, read_everything
+from privacy_helpers import (
+    as_other_account,
+    can_become_other,
+    old_code_voided_fresh_one_signs,
+    other_ids,
+    read_everything,
+)
 
 from processors import cli
 from processors.init_workspace import init_workspace
@@ -169,12 +175,7 @@ def test_codes_that_lay_open_are_replaced_on_the_next_pass(open_ws: Callable[...
     run_pass(reopened)
     fresh = [m.code for m in mails_to(reopened.cfg.outbox_dir, WANG)]
     assert len(fresh) == 2 and fresh[0] == old and fresh[1] != old
-    sign(book, 2, "dept_head", f"同意 {old}")
-    run_pass(reopened)
-    assert "该验证码已作废" in book.cell(2, "message") and cell(book, 2, "dept_head") == f"同意 {old}"
-    sign(book, 2, "dept_head", f"同意 {fresh[1]}")
-    run_pass(reopened)
-    assert cell(book, 2, "dept_head") == "✔ 王芳 2026-11-29 10:32"
+    old_code_voided_fresh_one_signs(reopened, book, old, fresh[1])
     run_pass(open_ws())                        # replaced once: a later start finds nothing open
     assert len(mails_to(reopened.cfg.outbox_dir, WANG)) == 2
 

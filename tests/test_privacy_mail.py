@@ -14,9 +14,10 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from approvals_helpers import CODE, cell, sign
+from approvals_helpers import CODE
 from conftest import BOOK, Book, good_row, run_cli
 from mail_helpers import APPLICANT, Recorder, body, free_port, mail, parse, queue, row, smtp_config, start_server
+from privacy_helpers import old_code_voided_fresh_one_signs
 
 from processors.mail.eml import eml_path
 from processors.mail.outbox import MASK, OutboxRow
@@ -146,12 +147,7 @@ def test_resending_a_code_mail_sends_a_fresh_code_and_the_old_one_no_longer_sign
     server.settle()
     fresh = server.code_to(WANG)
     assert fresh != old
-    sign(book, 2, "dept_head", f"同意 {old}")
-    run_pass(ws)
-    assert "该验证码已作废" in book.cell(2, "message") and cell(book, 2, "dept_head") == f"同意 {old}"
-    sign(book, 2, "dept_head", f"同意 {fresh}")
-    run_pass(ws)
-    assert cell(book, 2, "dept_head") == "✔ 王芳 2026-11-29 10:32"
+    old_code_voided_fresh_one_signs(ws, book, old, fresh)
 
 
 def test_resending_a_code_mail_whose_step_moved_on_sends_nothing(
