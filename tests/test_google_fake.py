@@ -168,8 +168,11 @@ def test_batch_update_protection_validation_and_notes(fake: FakeGoogle, sid: str
     replies = result["replies"]
     assert replies[1:] == [{}, {}, {}]
     protected = replies[0]["addProtectedRange"]["protectedRange"]
-    assert protected["editors"]["users"] == ["owner@example.com", USER_EMAIL]
-    assert fake.protected_ranges(sid, SHEET) == [protected]
+    assert protected["editors"]["users"] == ["owner@example.com"]      # the reply echoes the request (recorded)
+    assert "sheetId" not in protected["range"]                          # gid 0 is left out, as Google does
+    [kept] = fake.protected_ranges(sid, SHEET)
+    assert kept["editors"]["users"] == ["owner@example.com", USER_EMAIL]  # the requester is kept as an editor
+    assert {k: v for k, v in kept.items() if k != "editors"} == {k: v for k, v in protected.items() if k != "editors"}
     assert fake.validation(sid, SHEET) == {"E2": {"condition": {"type": "BOOLEAN"}, "strict": True},
                                            "E3": {"condition": {"type": "BOOLEAN"}, "strict": True}}
     assert fake.notes(sid, SHEET) == {"C2": "数量不能为0"}
@@ -178,7 +181,7 @@ def test_batch_update_protection_validation_and_notes(fake: FakeGoogle, sid: str
 
     # what spreadsheets.get and gspread's own note reader see afterwards
     meta = spreadsheet.fetch_sheet_metadata()
-    assert meta["sheets"][0]["protectedRanges"] == [protected]
+    assert meta["sheets"][0]["protectedRanges"] == [kept]
     assert "protectedRanges" not in meta["sheets"][1]
     ws = spreadsheet.worksheet(SHEET)
     assert ws.get_note("C2") == "数量不能为0"
@@ -360,7 +363,8 @@ def test_requests_need_the_bearer_token(fake: FakeGoogle, sid: str, headers: dic
 
 def test_unrouted_request_is_404_and_counted_as_unknown(fake: FakeGoogle, sid: str, client: gspread.Client) -> None:
     with pytest.raises(gspread.exceptions.APIError) as err:
-        client.open_by_key(sid).values_clear(f"'{SHEET}'!A1")     # values:clear is outside the fake's subset
+        client.open_by_key(sid).values_append(f"'{SHEET}'!A1", {"valueInputOption": "RAW"},
+                                              {"values": [["x"]]})     # values:append is outside the fake's subset
     assert err.value.code == 404
     assert fake.counts()[("POST", "unknown")] == 1
 

@@ -54,10 +54,25 @@ def _apply_cell(sheet: Sheet, r: int, c: int, data: Mapping[str, Any], names: se
         sheet.put(r, c, value)
     if everything or "userEnteredFormat" in names:
         if data.get("userEnteredFormat"):
-            sheet.formats[(r, c)] = {**sheet.formats.get((r, c), {}), **copy.deepcopy(data["userEnteredFormat"])}
+            sheet.formats[(r, c)] = _with_styles({**sheet.formats.get((r, c), {}),
+                                                  **copy.deepcopy(data["userEnteredFormat"])})
         else:
             sheet.formats.pop((r, c), None)
     # the rest (effective formats, hyperlinks …) is accepted and dropped
+
+
+def _with_styles(fmt: dict[str, Any]) -> dict[str, Any]:
+    """Google keeps each colour it is given twice, as `xColor` and as `xColorStyle: {rgbColor}` (recorded:
+    WorksheetTest.test_format), so a reader of either finds it."""
+    if "backgroundColor" in fmt:
+        fmt["backgroundColorStyle"] = {"rgbColor": copy.deepcopy(fmt["backgroundColor"])}
+    text = fmt.get("textFormat")
+    if isinstance(text, dict) and "foregroundColor" in text:
+        text["foregroundColorStyle"] = {"rgbColor": copy.deepcopy(text["foregroundColor"])}
+    for border in (fmt.get("borders") or {}).values():
+        if isinstance(border, dict) and "color" in border:
+            border["colorStyle"] = {"rgbColor": copy.deepcopy(border["color"])}
+    return fmt
 
 
 def _add_sheet(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -76,6 +91,18 @@ def _add_sheet(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str)
     for i, s in enumerate(book.sheets):
         s.index = i
     return {"addSheet": {"properties": sheet.properties()}}
+
+
+def _delete_sheet(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str) -> dict[str, Any]:
+    sheet = book.sheet_by_id(int(req.get("sheetId", 0)))
+    if sheet is None:
+        raise GoogleError(400, f"Invalid {where}: No sheet with id: {req.get('sheetId', 0)}")
+    if len(book.sheets) == 1:
+        raise GoogleError(400, f"Invalid {where}: You can't remove all the sheets in a document.")
+    book.sheets.remove(sheet)
+    for i, s in enumerate(book.sheets):
+        s.index = i
+    return {}
 
 
 def _update_sheet_properties(book: Book, fake: FakeGoogle, req: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -116,17 +143,28 @@ def _add_protected_range(book: Book, fake: FakeGoogle, req: Mapping[str, Any], w
     if grid is None:
         raise GoogleError(400, f"Invalid {where}: fake supports only range-based protected ranges")
     sheet, _ = _grid_box(book, grid, where)
-    grid.setdefault("sheetId", sheet.sheet_id)
+    grid["sheetId"] = sheet.sheet_id
     fake._next_protected += 1
     pr["protectedRangeId"] = fake._next_protected
-    pr["requestingUserCanEdit"] = True
-    if not pr.get("warningOnly"):
-        editors = pr.setdefault("editors", {})
-        users = editors.setdefault("users", [])
-        if USER_EMAIL not in users:           # Google always keeps the requester as an editor
-            users.append(USER_EMAIL)
-    sheet.protected.append(pr)
-    return {"addProtectedRange": {"protectedRange": copy.deepcopy(pr)}}
+    reply = _as_google_keeps(pr)
+    stored = copy.deepcopy(reply)
+    users = stored.setdefault("editors", {}).setdefault("users", [])
+    if USER_EMAIL not in users:           # Google keeps the requester as an editor, warning-only or not
+        users.append(USER_EMAIL)
+    sheet.protected.append(stored)
+    return {"addProtectedRange": {"protectedRange": reply}}
+
+
+def _as_google_keeps(pr: dict[str, Any]) -> dict[str, Any]:
+    """A ProtectedRange as Google answers it (recorded): proto3 defaults left out (sheetId 0, warningOnly false,
+    no description, empty editor lists), requestingUserCanEdit set; the range's indexes stay, 0 included."""
+    out = {k: v for k, v in pr.items() if v not in (None, False, "") and k != "requestingUserCanEdit"}
+    if "range" in out:
+        out["range"] = {k: v for k, v in out["range"].items() if not (k == "sheetId" and v == 0)}
+    out["requestingUserCanEdit"] = True
+    editors = pr.get("editors") or {}
+    out["editors"] = {k: list(v) for k, v in editors.items() if v}
+    return out
 
 
 def _find_protected(book: Book, pid: Any, where: str) -> tuple[Sheet, dict[str, Any]]:
@@ -142,11 +180,17 @@ def _update_protected_range(book: Book, fake: FakeGoogle, req: Mapping[str, Any]
     _, pr = _find_protected(book, new.get("protectedRangeId"), where)
     for name in _field_names(req.get("fields", "")):
         if name == "*":
-            pr.update({k: v for k, v in new.items() if k != "protectedRangeId"})
+            pr.update({k: copy.deepcopy(v) for k, v in new.items() if k != "protectedRangeId"})
         elif name in new:
             pr[name] = copy.deepcopy(new[name])
         else:
             pr.pop(name, None)
+    kept = _as_google_keeps(pr)
+    users = kept.setdefault("editors", {}).setdefault("users", [])
+    if USER_EMAIL not in users:
+        users.append(USER_EMAIL)
+    pr.clear()
+    pr.update(kept)
     return {}
 
 
@@ -212,6 +256,7 @@ def _update_dimension_properties(book: Book, fake: FakeGoogle, req: Mapping[str,
 
 BATCH_REQUESTS = {
     "addSheet": _add_sheet,
+    "deleteSheet": _delete_sheet,
     "updateSheetProperties": _update_sheet_properties,
     "addProtectedRange": _add_protected_range,
     "updateProtectedRange": _update_protected_range,

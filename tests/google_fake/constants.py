@@ -14,12 +14,14 @@ DEFAULT_COLS = 26
 
 UNSUPPORTED = """\
 Not implemented (a request for them answers 400/404 rather than pretending): formulas are stored as text and never
-evaluated; USER_ENTERED does not turn dates or percentages into serial numbers, so dateTimeRenderOption is checked and
-otherwise ignored; no cell formats; spreadsheets.get ignores `fields` except to pick which cell keys appear in grid
-data; values:append, values:clear, sheet deletion, insertDimension/deleteDimension/sortRange requests, copyTo, Drive
-list/export/permissions are absent (rows move only through the person-edit helpers); files.get knows only the fields
-of FakeGoogle.drive_file; named ranges are not supported.  The token endpoint takes only the service-account
-JWT-bearer grant, and only for keys made by FakeGoogle.service_account_file; every access token is TOKEN."""
+evaluated; USER_ENTERED turns typed dates, date-times and numbers with separators into numbers with a format (as
+Google does), but not percentages, currencies or times alone; no spreadsheet-wide default format or theme;
+values:append,
+insertDimension/deleteDimension/sortRange/mergeCells and named-range requests, copyTo, Drive list/export/permissions
+are absent (rows move only through the person-edit helpers); files.get knows only the fields of
+FakeGoogle.drive_file. The token endpoint takes only the service-account JWT-bearer grant, and only for keys made by
+FakeGoogle.service_account_file; every access token is TOKEN. How far the rest matches Google is measured against
+recorded answers: tests/test_google_recorded.py."""
 
 Cell = Any                    # str | int | float | bool; "" is an empty cell
 Rows = list[list[Cell]]

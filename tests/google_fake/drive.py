@@ -31,7 +31,7 @@ def file_resource(book: Book) -> dict[str, Any]:
 
 def files_get(fake: FakeGoogle, fid: str, query: dict[str, list[str]]) -> dict[str, Any]:
     book = fake._books.get(fid)
-    if book is None:
+    if book is None or fid in fake._unshared:       # Drive does not say that a file exists to one who may not see it
         raise GoogleError(404, f"File not found: {fid}.", drive_reason="notFound")
     fields = ",".join(query.get("fields", [])).strip() or DEFAULT_FIELDS
     return project(file_resource(book), parse_fields(fields))

@@ -11,10 +11,11 @@ STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSIO
 class GoogleError(Exception):
     """An error the fake answers in Google's JSON shape, so gspread's APIError parses it as it would Google's."""
 
-    def __init__(self, code: int, message: str, drive_reason: str | None = None) -> None:
+    def __init__(self, code: int, message: str, drive_reason: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.field = field
         self.drive_reason = drive_reason     # Drive v3 errors also carry an "errors" list; Sheets v4 ones don't
 
     def body(self) -> dict[str, Any]:
@@ -22,4 +23,7 @@ class GoogleError(Exception):
                                  "status": STATUS_NAMES.get(self.code, "UNKNOWN")}
         if self.drive_reason:
             error["errors"] = [{"domain": "global", "reason": self.drive_reason, "message": self.message}]
+        if self.field:      # a request value of the wrong type: Google names the field (recorded, values.update)
+            error["details"] = [{"@type": "type.googleapis.com/google.rpc.BadRequest",
+                                 "fieldViolations": [{"field": self.field, "description": self.message}]}]
         return {"error": error}

@@ -96,7 +96,7 @@ def project(value: dict[str, Any], selection: Selection, path: str = "", *, stri
     """The parts of `value` the selection names; ``*`` means every field at that level.
 
     A sub-selection of a list applies to each of its items (Sheets' ``sheets(properties)``). Strict (Drive): a
-    name the value lacks is a 400; lenient (Sheets): it is left out, and so is an object left empty.
+    name the value lacks is a 400; lenient (Sheets): it is left out, and an object left empty stays, as {}.
     """
     out: dict[str, Any] = {}
     for name, sub in selection.items():
@@ -107,9 +107,7 @@ def project(value: dict[str, Any], selection: Selection, path: str = "", *, stri
                 if strict:
                     raise _invalid(where)
                 continue
-            picked = _pick(value[key], sub, where, strict)
-            if strict or picked not in ({}, []):
-                out[key] = picked
+            out[key] = _pick(value[key], sub, where, strict)
     return out
 
 
@@ -119,7 +117,5 @@ def _pick(value: Any, sub: Selection | None, where: str, strict: bool) -> Any:
     if isinstance(value, dict):
         return project(value, sub, where + "/", strict=strict)
     if isinstance(value, list) and not strict:
-        items = [_pick(item, sub, where, strict) for item in value]
-        return [item for item in items if item not in ({}, [])] if all(isinstance(i, dict) for i in value) \
-            else items
+        return [_pick(item, sub, where, strict) for item in value]
     raise _invalid(where)          # a sub-selection of a plain value

@@ -45,6 +45,7 @@ class FakeGoogle:
         self._next_sheet = 1_000_001
         self._next_protected = 2_000_001
         self._next_key = 0
+        self._unshared: set[str] = set()
         self._sa_keys: dict[str, tuple[str, RSAPublicKey]] = {}     # private_key_id -> (client_email, public key)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -88,8 +89,11 @@ class FakeGoogle:
     # test helpers -------------------------------------------------------------------------------
     def create_spreadsheet(self, title: str, sheets: Mapping[str, Rows] | None = None, *,
                            spreadsheet_id: str | None = None, row_count: int = DEFAULT_ROWS,
-                           column_count: int = DEFAULT_COLS) -> str:
-        """Make a file as a person would have; the grid grows to fit the rows given, like an xlsx import."""
+                           column_count: int = DEFAULT_COLS, shared: bool = True) -> str:
+        """Make a file as a person would have; the grid grows to fit the rows given, like an xlsx import.
+
+        shared=False: it exists but was not shared with the service account. Sheets answers 403 PERMISSION_DENIED
+        and Drive 404 for it, as Google does (recorded: ClientTest.test_access_private_spreadsheet)."""
         with self._lock:
             sid = spreadsheet_id or f"1fake{self._next_book:039d}"
             self._next_book += 1
@@ -103,7 +107,14 @@ class FakeGoogle:
                             tab.put(r, c, v)
                 tabs.append(tab)
             self._books[sid] = Book(sid, title, tabs)
+            if not shared:
+                self._unshared.add(sid)
             return sid
+
+    def share(self, spreadsheet_id: str) -> None:
+        """The owner shares the file with the service account at last."""
+        with self._lock:
+            self._unshared.discard(spreadsheet_id)
 
     def _new_sheet_id(self, index: int) -> int:
         if index == 0:
@@ -252,6 +263,8 @@ class FakeGoogle:
         book = self._books.get(sid)
         if book is None:
             raise GoogleError(404, "Requested entity was not found.")
+        if sid in self._unshared:
+            raise GoogleError(403, "The caller does not have permission")
         return book
 
 

@@ -1,0 +1,36 @@
+"""Print the replay's figures as a Markdown table: `cd tests && ../.venv/bin/python -m google_replay.report`."""
+
+from __future__ import annotations
+
+from .against_fake import APPLIED, REPLAYED, replay_all, tally
+
+SHEETFLOW_CALLS = {
+    "files.get": "every pass (change check; fields=version,modifiedTime)",
+    "values.batchGet": "every changed pass (all form tabs, UNFORMATTED_VALUE + SERIAL_NUMBER); setup (headers)",
+    "values.batchUpdate": "every pass that writes (RAW)",
+    "spreadsheets.get": "setup (sheets(properties(…),protectedRanges)); a missing tab (sheets.properties.title)",
+    "spreadsheets.batchUpdate": "setup (addSheet, updateSheetProperties, updateCells, setDataValidation, "
+                                "add/updateProtectedRange, repeatCell, updateDimensionProperties)",
+    "values.get": "never (its ValueRange is what batchGet's valueRanges hold)",
+    "values.update": "never (its answer is what batchUpdate's responses hold)",
+}
+
+
+def main() -> None:
+    counts = tally(replay_all())
+    print("| API method | sheetflow calls it | recorded | replayed | compared in step | alike | alike but for a "
+          "listed difference | replayed after the fake parted ways (not compared) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for api in REPLAYED:
+        t = counts[api]
+        print(f"| {api} | {SHEETFLOW_CALLS[api]} | {t.recorded} | {t.replayed} | {t.in_step} | {t.alike} | "
+              f"{t.alike_but_listed} | {t.shape_only} |")
+    others = {k: v for k, v in counts.items() if k not in REPLAYED}
+    print()
+    applied = ", ".join(f"{k} {others.pop(k).recorded}" for k in APPLIED if k in others)
+    print(f"Not sheetflow's, applied by the fake to stay in step with Google: {applied}, and deleteSheet.")
+    print("Not sheetflow's, not replayed: " + ", ".join(f"{k} {v.recorded}" for k, v in sorted(others.items())))
+
+
+if __name__ == "__main__":
+    main()
