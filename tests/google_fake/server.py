@@ -133,12 +133,14 @@ class FakeGoogle:
 
     # person edits: what someone does in the browser.  Each bumps Drive's version and makes `by` the last modifier.
     def set_values(self, spreadsheet_id: str, sheet_title: str, rows: Rows, start: str = "A1", *,
-                   by: str = PERSON_EMAIL) -> None:
-        """Cells typed over (stored as given, like RAW); Drive's version moves on."""
+                   by: str = PERSON_EMAIL, typed: bool = False) -> None:
+        """Cells typed over; Drive's version moves on. Stored as given (like RAW, or a cell formatted as plain
+        text), or with typed=True as the browser takes typing: "2026-12-20 15:30" becomes a date-time serial,
+        "12" a number (USER_ENTERED)."""
         with self._lock:
             book = self._books[spreadsheet_id]
             sheet = book.sheet_by_title(sheet_title)
-            write_box(sheet, parse_cells(start, start), rows, "RAW", None)
+            write_box(sheet, parse_cells(start, start), rows, "USER_ENTERED" if typed else "RAW", None)
             book.touch(by)
 
     def insert_rows(self, spreadsheet_id: str, sheet_title: str, before_row: int, rows: Rows, *,
