@@ -91,3 +91,13 @@ def test_drive_version_and_modified_time_have_googles_form(outcomes: list[Outcom
     stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
     assert recorded_times and all(stamp.fullmatch(t) for t in recorded_times)
     assert stamp.fullmatch(resource["modifiedTime"])
+
+
+def test_the_figures_in_the_docs_are_the_replays(outcomes: list[Outcome]) -> None:
+    from pathlib import Path
+
+    from google_replay.report import table
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "google-recorded.md").read_text(encoding="utf-8")
+    shown = doc.split("<!-- replay-table -->\n", 1)[1].split("\n<!-- /replay-table -->", 1)[0]
+    assert shown == table(outcomes), "docs/google-recorded.md is out of date: paste `python -m google_replay.report`"
