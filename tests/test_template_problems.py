@@ -79,6 +79,23 @@ def test_the_row_message_is_in_the_workspace_language_and_says_the_rest_goes_on(
     assert ZH("template_problem.status") == "模板有误" and EN("template_problem.status") == "template fault"
 
 
+def test_a_row_held_by_a_template_fault_says_so_in_its_status_and_the_others_go_on(ws: Workspace, book: Any) -> None:
+    from conftest import good_row
+
+    from processors.passes import run_pass
+
+    override(ws, "email/approval_request.zh.txt", MISSPELT)
+    book.put_rows([good_row(), good_row(quantity=0)])
+    run_pass(ws)
+    held, invalid = book.system(2), book.system(3)
+    assert (held["status"], held["key"]) == ("模板有误", "")
+    assert held["message"].startswith("模板有误") and "approver_nmae" in held["message"]
+    assert invalid["status"] == "无效" and "数量" in invalid["message"]
+    override(ws, "email/approval_request.zh.txt", MISSPELT.replace("approver_nmae", "approver_name"))
+    run_pass(ws)                    # mended by the administrator: the held row goes through, nothing retyped
+    assert book.cell(2, "key") == "PR-2026-0001" and book.cell(2, "status") != "模板有误"
+
+
 def test_a_broken_override_is_not_swapped_for_the_bundled_file(ws: Workspace) -> None:
     """The bundled zh template would render: the company's own version is what must be used, or nothing."""
     assert render(ws, "approval_request", **SIGN)[0].startswith("【待审批】")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import faults
+from ..errors import TemplateProblem
 from ..fingerprint import fingerprint
 from ..forms.definition import FormDef
 from ..forms.fields import Problem, is_blank
@@ -94,12 +95,15 @@ class Decider(KeyedRows):
                          key=key if key in self.keys_in_sheet and self.store.record(key) else "")
             self.plan = RowPlan()
             self.result.faults += 1
-            message = self.ws.t("engine.fault_row", error=describe(exc, self.ws.t))
+            template = isinstance(exc, TemplateProblem)   # the administrator's to fix, not the row's author
+            message = self.ws.t("template_problem.row" if template else "engine.fault_row",
+                                **{"problem" if template else "error": describe(exc, self.ws.t)})
             record = self.store.record(key) if key else None
             if record is not None and record.form == self.form.id:
                 self.show(row, fp, f"key:{key}", key=key, state=record.state, valid=True, message=message)
             else:
-                self.show(row, fp, f"fp:{fp}:{occ}", key="", state=INVALID, valid=False, message=message)
+                self.show(row, fp, f"fp:{fp}:{occ}", key="", state=INVALID, valid=False, message=message,
+                          status=self.ws.t("template_problem.status") if template else None)
             self.plan.view = None  # not remembered as decided: the next read of this sheet tries the row again
         else:
             if self.faulty:
@@ -206,8 +210,10 @@ class Decider(KeyedRows):
 
     # -- what the row should show --------------------------------------------------------------------
     def show(self, row: SheetRow, fp: str, target: str, *, key: str, state: str, valid: bool, message: str,
-             updated: str | None = None, extra: dict[str, str] | None = None, new_key: str = "") -> None:
-        status = self.life.label(state) if state else ""
+             updated: str | None = None, extra: dict[str, str] | None = None, new_key: str = "",
+             status: str | None = None) -> None:
+        if status is None:
+            status = self.life.label(state) if state else ""
         wanted = {"key": key, "status": status, "message": message, **(extra or {})}
         if updated is not None:  # a record's time is its own, so a cleared or edited one is put back
             wanted["updated"] = display_time(updated)
