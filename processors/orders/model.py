@@ -91,5 +91,19 @@ def line_summary(line: Record) -> dict[str, str]:
             "total": str(total)}
 
 
+def order_project(store: Store, data: dict[str, str]) -> str:
+    """The order's project, or, where its row leaves 项目 blank, the projects of the requests its lines trace to
+    (R6: every line names one), so the order and its payment request never print an empty project line."""
+    if data.get("project", "").strip():
+        return data["project"].strip()
+    projects: list[str] = []
+    for line in json_list(data, "lines"):
+        request = store.record(line.get("request", "")) if line.get("request") else None
+        project = request.data.get("project", "").strip() if request else ""
+        if project and project not in projects:
+            projects.append(project)
+    return "、".join(projects)
+
+
 def order_total(lines: list[dict[str, str]]) -> Decimal:
     return round_fen(sum((decimal(line["total"]) for line in lines), Decimal(0)))

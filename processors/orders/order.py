@@ -95,7 +95,7 @@ class OrderKind(Kind):
         d = record.data
         context = {
             "order": {"number": record.key, "date": self.ws.clock.today().isoformat(), "amends": d.get("amends", ""),
-                      "project": d.get("project", ""), "delivery_date": d.get("delivery_date", ""),
+                      "project": model.order_project(self.store, d), "delivery_date": d.get("delivery_date", ""),
                       "delivery_place": d.get("delivery_place", ""), "payment_terms": d.get("payment_terms", ""),
                       "remarks": d.get("remarks", ""), "total": model.decimal(d.get("total")),
                       "buyer": {"name": buyer.name if buyer else d.get("buyer", ""), "phone": ""}},

@@ -63,7 +63,7 @@ def request_payment(ws: Workspace, order: Record) -> None:
     """O6: the payment request PDF to finance, listing the signed order, the delivery note and the receipt."""
     total = model.decimal(order.data.get("total"))
     context = {"order": {"number": order.key, "supplier": order.data.get("supplier", ""),
-                         "project": order.data.get("project", ""), "total": total,
+                         "project": model.order_project(ws.store, order.data), "total": total,
                          "payment_terms": order.data.get("payment_terms", ""),
                          "received_on": order.data.get("received_on", ""),
                          "payment_due": order.data.get("payment_due", ""),
