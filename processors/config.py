@@ -61,6 +61,7 @@ class ApprovalSettings:
     code_ttl_hours: float = 72.0
     max_attempts: int = 5                 # distinct wrong codes on one step before it is locked out
     lockout_minutes: float = 15.0         # the first lockout's length; each later one on the step is 4× longer
+    renewals_per_day: int = 5             # codes a person is sent for one step in any 24 hours, renewals included
     remind_after_hours: float = 24.0
     remind_every_hours: float = 24.0
     escalate_after_reminders: int = 2
@@ -268,7 +269,7 @@ def _load_people(top: Section, departments: tuple[str, ...]) -> list[Person]:
 
 
 def _load_approvals(sec: Section) -> ApprovalSettings:
-    sec.unknown({"codes", "code_ttl_hours", "max_attempts", "lockout_minutes", "remind_after_hours",
+    sec.unknown({"codes", "code_ttl_hours", "max_attempts", "lockout_minutes", "renewals_per_day", "remind_after_hours",
                  "remind_every_hours", "escalate_after_reminders", "thresholds"})
     thresholds = {}
     tsec = sec.section("thresholds", None)
@@ -284,6 +285,7 @@ def _load_approvals(sec: Section) -> ApprovalSettings:
         code_ttl_hours=positive_number(sec, "code_ttl_hours", 72),
         max_attempts=int(positive_number(sec, "max_attempts", 5, "a positive whole number")),
         lockout_minutes=positive_number(sec, "lockout_minutes", 15, "a positive number of minutes"),
+        renewals_per_day=int(positive_number(sec, "renewals_per_day", 5, "a positive whole number")),
         remind_after_hours=positive_number(sec, "remind_after_hours", 24),
         remind_every_hours=positive_number(sec, "remind_every_hours", 24),
         escalate_after_reminders=int(positive_number(sec, "escalate_after_reminders", 2, "a positive whole number")),

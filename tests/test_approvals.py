@@ -172,6 +172,24 @@ def test_new_code_on_request(ws: Workspace) -> None:
     assert "新验证码已发送" in book.cell(2, "message")
 
 
+def test_new_codes_on_request_are_capped_per_day_so_nobody_floods_the_approver(ws: Workspace) -> None:
+    book = submit(ws)                                        # the first code: 1 of the day's 5
+    for _ in range(6):
+        sign(book, 2, "dept_head", "验证码")
+        run_pass(ws)
+    assert len(mails_to(ws.cfg.outbox_dir, WANG)) == 5
+    assert cell(book, 2, "dept_head") == ""
+    assert "24 小时内已为「部门负责人签批」发送 5 次验证码" in book.cell(2, "message")
+    latest = mails_to(ws.cfg.outbox_dir, WANG)[-1].code
+    later(ws, hours=25)                                      # a day on: the reminder falls due (a code) …
+    sign(book, 2, "dept_head", "验证码")
+    run_pass(ws)                                             # … and the request is honoured again
+    assert len(mails_to(ws.cfg.outbox_dir, WANG)) == 7 and "新验证码已发送" in book.cell(2, "message")
+    sign(book, 2, "dept_head", f"同意 {mails_to(ws.cfg.outbox_dir, WANG)[-1].code}")
+    run_pass(ws)
+    assert book.cell(2, "status") == "待采购专员审核" and latest != mails_to(ws.cfg.outbox_dir, WANG)[-1].code
+
+
 def test_content_change_after_signing_restarts_the_route(ws: Workspace) -> None:
     book = submit(ws)
     sign(book, 2, "dept_head", f"同意 {mails_to(ws.cfg.outbox_dir, WANG)[0].code}")

@@ -33,6 +33,10 @@ class CodesMixin:
         return int(self.conn.execute("SELECT count(*) FROM codes WHERE record_id = ? AND step = ? AND "
                                      "person = ?", (record_id, step, person)).fetchone()[0])
 
+    def codes_sent_since(self, record_id: int, step: str, person: str, since: str) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM codes WHERE record_id = ? AND step = ? AND person = ? "
+                                     "AND created_at >= ?", (record_id, step, person, since)).fetchone()[0])
+
     def use_code(self, code_id: int, at: str) -> None:
         self.conn.execute("UPDATE codes SET used_at = ? WHERE id = ?", (at, code_id))
 

@@ -275,6 +275,24 @@ class Route:
         waiting = awaited(record.state)
         return guessing.lock_note(self, record, self.form.step(waiting)) if waiting else ""
 
+    def _renew(self, record: Record, step: StepDef, typed: str, out: CellReview) -> None:
+        """A fresh code on request, but at most `renewals_per_day` codes a person in any 24 hours: typing
+        验证码 again and again must not flood an approver's mailbox."""
+        cap = self.cfg.approvals.renewals_per_day
+        since = (self._now() - dt.timedelta(hours=24)).isoformat(timespec="seconds")
+        sent = capped = 0
+        for signer, behalf in self.approvers(step, record.data, self._now().date()):
+            if self.store.codes_sent_since(record.id, step.name, signer.id, since) >= cap:
+                capped += 1
+                continue
+            n = self.store.codes_sent(record.id, step.name, signer.id)
+            sent += self.send_code(record, step, signer, behalf, event=f"renew{n}")
+        out.cells[step.column] = ""
+        if capped and not sent:
+            self.refuse(record, step, "renew_capped", typed, out, limit=cap)
+        else:
+            out.refusals.append(self.t("sign.renewed"))
+
     def _why_not_now(self, record: Record, step: StepDef) -> str:
         if step.column in self.stamps(record):
             return "already_signed"
@@ -308,11 +326,7 @@ class Route:
                                                                                     out):
             return
         if entry.kind == "renew":
-            for signer, behalf in self.approvers(step, record.data, self._now().date()):
-                n = self.store.codes_sent(record.id, step.name, signer.id)
-                self.send_code(record, step, signer, behalf, event=f"renew{n}")
-            out.cells[step.column] = ""
-            out.refusals.append(self.t("sign.renewed"))
+            self._renew(record, step, typed, out)
             return
         if entry.kind in ("stamp", "unreadable", "name"):
             reason = {"stamp": "forged_stamp", "unreadable": "unreadable", "name": "needs_code"}[entry.kind]
