@@ -142,6 +142,10 @@ class WorkspaceBusyError(SheetflowError):
     exit_code = 3
 
 
+class PassCancelled(SheetflowError):
+    """watch was told to stop while a pass waited for the workspace lock: the pass did nothing, and says nothing."""
+
+
 class TemplateProblem(SheetflowError):
     """A mail or document template cannot be rendered: a typo in a workspace's own override, usually.
 

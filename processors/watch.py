@@ -32,7 +32,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from .errors import SheetflowError
+from .errors import PassCancelled, SheetflowError
 from .passes import PassReport, run_pass
 from .sheets.locks import is_lock_or_temp, workbook_for_lock
 from .workspace import Workspace, rules_hash
@@ -132,6 +132,8 @@ class PassGuard:
         """True when `work` completed. KeyboardInterrupt (and SystemExit) pass through untouched."""
         try:
             work()
+        except PassCancelled:     # stopping while another process held the workspace: nothing to report
+            return False
         except Exception as exc:  # the net under every pass: a bug of ours must not end the watcher
             self._failed(ws, exc)
             return False
@@ -199,6 +201,7 @@ class _LocalWatch:
     def __init__(self, ws: Workspace, poll: bool, stop: threading.Event) -> None:
         self.ws = self.original = ws
         self.poll, self.stop = poll, stop
+        ws.stop = stop
         self.settings = ws.cfg.watch  # new timings apply on reload; a moved sheets_dir needs a restart
         self.folder = ws.cfg.sheets_dir
         self.events = _Events()
@@ -256,6 +259,7 @@ class _LocalWatch:
             if self.ws is not self.original:
                 self.ws.close()
             self.ws, self.settings = reloaded, reloaded.cfg.watch
+            reloaded.stop = self.stop
             self.owed_all = True
         if not self._observing():
             self._unobserve()
@@ -342,6 +346,7 @@ def _watch_google(ws: Workspace, stop: threading.Event) -> None:
     waits at least its backoff before the next.
     """
     original = ws
+    ws.stop = stop
     guard, reloader = PassGuard(), _Reloader()
     log.info(ws.t("log.watching", path=", ".join(f"google:{sid}" for sid in ws.google_tabs()),
                   mode=f"Drive, {ws.cfg.google.poll_seconds:g} s"))
@@ -352,6 +357,7 @@ def _watch_google(ws: Workspace, stop: threading.Event) -> None:
             reloaded = reloader.check(ws)
             if reloaded is not None:
                 reloaded.use_google_client(_client_to_keep(ws, reloaded))
+                reloaded.stop = stop
                 if ws is not original:
                     ws.close()
                 ws = reloaded

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from typing import Any
 
 from .clock import Clock
 from .config import Config, load_config
-from .errors import ConfigError, FormDefinitionError, WorkspaceBusyError, WorkspaceNotPrivateError
+from .errors import ConfigError, FormDefinitionError, PassCancelled, WorkspaceBusyError, WorkspaceNotPrivateError
 from .filemodes import WORKSPACE_LOCK, private_lock
 from .forms.definition import FormDef, load_forms
 from .forms.rules import RULES
@@ -39,6 +40,8 @@ class Workspace:
         self.forms: dict[str, FormDef] = load_forms([bundled_dir("forms"), self.cfg.forms_dir], set(RULES),
                                                     self.form_problems)
         self.t = Translator(self.cfg.language)
+        #: set by `watch`: a pass waiting for the workspace lock gives up when it is set (a prompt SIGTERM)
+        self.stop: threading.Event | None = None
         self._tell_privacy()
         for problem in self.form_problems:
             log.error(self.t("engine.form_held", problem=problem))
@@ -146,6 +149,8 @@ class Workspace:
                     fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
+                    if self.stop is not None and self.stop.is_set():
+                        raise PassCancelled(str(self.root)) from None
                     if time.monotonic() > deadline:
                         raise WorkspaceBusyError(
                             f"{self.root}: 另一个 sheetflow 进程正在处理 / another sheetflow process is busy") from None

@@ -421,3 +421,26 @@ def test_truncated_file_is_reported_once_and_watcher_goes_on(watched, tmp_path: 
     assert book.system(2)["key"] == "PR-2026-0001"
     assert file_line(watcher.status()) == ("正常", "")
     watcher.assert_clean()
+
+
+def test_a_pass_waiting_for_another_process_gives_up_at_once_when_watch_is_told_to_stop(ws: Workspace,
+                                                                                      book: Book) -> None:
+    """A `run` from cron holds the workspace; SIGTERM to `watch` sets its stop event: the pass waiting for the
+    lock gives up at once (it would otherwise wait up to a minute) and does nothing, not even a half pass."""
+    import fcntl
+    import threading
+
+    from processors.errors import PassCancelled
+    from processors.filemodes import WORKSPACE_LOCK
+
+    book.put_rows([good_row()])
+    ws.stop = threading.Event()
+    ws.stop.set()
+    with open(ws.root / WORKSPACE_LOCK, "a") as other:     # another process's hold on the workspace
+        fcntl.flock(other, fcntl.LOCK_EX)
+        with pytest.raises(PassCancelled):
+            run_pass(ws)
+    assert book.cell(2, "key") in ("", None)
+    ws.stop = None
+    run_pass(ws)                                           # the next watch (or run) does the work
+    assert book.cell(2, "key") == "PR-2026-0001"
