@@ -102,6 +102,7 @@ def render_status(ws: Workspace, limit: int = 50) -> str:
         out.append(t("cli.status_none"))
     out.append("")
     out.extend(faults_section(ws, limit))
+    out.extend(locks_section(ws))
     out.extend(unlanded_section(ws, limit))
     out.extend([*outbox_section(ws, limit), *privacy_section(ws)])
     return "\n".join(out)
@@ -120,6 +121,22 @@ def faults_section(ws: Workspace, limit: int) -> list[str]:
     return [f"== {t('engine.status_faults')} ==", *held,
             table([t("cli.col_file"), t("cli.col_key"), t("cli.col_state"), t("cli.col_updated"),
                    t("cli.col_message")], rows), ""]
+
+
+def locks_section(ws: Workspace) -> list[str]:
+    """Sign-off steps locked after wrong codes, so an administrator asked "why can't I sign?" sees it at once."""
+    t = ws.t
+    found = ws.store.locked_steps(ws.clock.now().isoformat(timespec="seconds"))
+    if not found:
+        return []
+    rows = []
+    for lock in found:
+        form = ws.forms.get(lock["form"])
+        step = next((st for st in form.route if st.name == lock["step"]), None) if form else None
+        rows.append([lock["key"], t.pick(step.label) if step else lock["step"],
+                     t("engine.status_lock_until", until=display_time(lock["locked_until"]), n=lock["lockouts"])])
+    return [f"== {t('engine.status_locks')} ==",
+            table([t("cli.col_key"), t("cli.col_state"), t("cli.col_reason")], rows), ""]
 
 
 def unlanded_section(ws: Workspace, limit: int) -> list[str]:

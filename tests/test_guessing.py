@@ -19,6 +19,7 @@ from processors.clock import Clock
 from processors.errors import ConfigError
 from processors.init_workspace import init_workspace
 from processors.passes import run_pass
+from processors.status_view import render_status
 from processors.store import Store
 from processors.workspace import Workspace
 
@@ -91,6 +92,11 @@ def test_a_wrong_code_counts_once_per_distinct_value(ws: Workspace, steps: list[
     assert ("已锁定至" in message) is locks
     assert len(guessing_mails(ws, WANG)) == int(locks)
     assert book.cell(2, "status") == WAITING
+    status = render_status(ws)                 # what an administrator asked "why can't I sign?" looks at
+    assert ("== 锁定的签批步骤" in status) is locks
+    if locks:
+        [line] = [ln for ln in status.splitlines() if ln.startswith("PR-2026-0001") and "锁定至" in ln]
+        assert "部门负责人" in line and "第 1 次" in line
 
 
 def test_fingerprints_of_wrong_codes_are_salted_scrypt_per_record_and_step(ws: Workspace) -> None:

@@ -96,6 +96,13 @@ class CodesMixin:
         return bytes(self.conn.execute("SELECT salt FROM step_locks WHERE record_id = ? AND step = ?",
                                        (record_id, step)).fetchone()[0])
 
+    def locked_steps(self, now: str) -> list[sqlite3.Row]:
+        """Steps locked against guessing right now, with their record's key and form (for `sheetflow status`)."""
+        return list(self.conn.execute(
+            "SELECT r.key, r.form, l.step, l.lockouts, l.locked_until FROM step_locks l JOIN records r "
+            "ON r.id = l.record_id WHERE l.locked_until IS NOT NULL AND l.locked_until > ? ORDER BY l.locked_until",
+            (now,)))
+
     def lock_step(self, record_id: int, step: str, *, at: str, until: str) -> None:
         """One more lockout: the step takes no code before `until`."""
         self.conn.execute("UPDATE step_locks SET lockouts = lockouts + 1, locked_at = ?, locked_until = ? "
