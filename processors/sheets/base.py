@@ -26,12 +26,16 @@ class FileIdentity:
 
 @dataclass(frozen=True)
 class VersionIdentity:
-    """A Google spreadsheet as Drive last reported it: its version, and whether we made that change."""
+    """A Google spreadsheet as Drive last reported it: its version and its modifiedTime, both.
+
+    Drive promises only that version grows with every change (not by how much, nor one step per edit) and
+    that modifiedTime is the last change's time; an edit that moved either is a change."""
 
     version: str
+    modified: str
 
     def text(self) -> str:
-        return f"v{self.version}"
+        return f"v{self.version}@{self.modified}"
 
 
 @dataclass

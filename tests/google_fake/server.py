@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -125,6 +126,22 @@ class FakeGoogle:
     def book(self, spreadsheet_id: str) -> Book:
         """The live state, for assertions that need more than the helpers below."""
         return self._books[spreadsheet_id]
+
+    def drive_awkward(self, spreadsheet_id: str, steps: Sequence[int] = (), seed: int | None = None,
+                      lag: bool = True) -> None:
+        """From now on this file's Drive keeps only what Google documents, in the least convenient way.
+
+        Each edit (a person-edit helper or an API write) moves `version` by the next of `steps` (0: it stays,
+        4: a jump), then by a random 0..4 drawn from `seed` (1 without one); it never goes back, and modifiedTime
+        moves by a millisecond at least. With `lag`, the first files.get after an edit still names the previous
+        lastModifyingUser. Where the recordings are silent, this is what change detection is tested against.
+        """
+        if any(step < 0 for step in steps):
+            raise ValueError(f"Drive's version never goes back: steps {list(steps)}")
+        with self._lock:
+            book = self._books[spreadsheet_id]
+            book.awkward, book.steps, book.lag = True, list(steps), lag
+            book.rng = random.Random(seed) if seed is not None else None
 
     def values(self, spreadsheet_id: str, sheet_title: str) -> Rows:
         """Stored cells of a tab, trailing blanks trimmed, with their stored types."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,8 +14,19 @@ from .errors import GoogleError
 
 def _now() -> str:
     """RFC 3339 with milliseconds and Z, the way Drive writes modifiedTime."""
-    now = dt.datetime.now(dt.UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    return _rfc3339(dt.datetime.now(dt.UTC))
+
+
+def _rfc3339(at: dt.datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def _later(previous: str) -> str:
+    """Now, or a millisecond after `previous` if the clock has not moved past it: every edit has its own time."""
+    now = _now()
+    if now > previous:          # same fixed-width format, so text order is time order
+        return now
+    return _rfc3339(dt.datetime.strptime(previous, "%Y-%m-%dT%H:%M:%S.%fZ") + dt.timedelta(milliseconds=1))
 
 
 def _is_empty(v: Cell) -> bool:
@@ -91,6 +103,13 @@ class Book:
     created: str = field(default_factory=_now)
     modified: str = field(default_factory=_now)
     modified_by: str = PERSON_EMAIL     # a new file was made by a person; API writes hand it to the service account
+    #: the awkward Drive (FakeGoogle.drive_awkward): scripted version steps, then seeded random ones, and a
+    #: lastModifyingUser that lags one files.get behind; off, every edit is exactly one version step
+    awkward: bool = False
+    steps: list[int] = field(default_factory=list)
+    rng: random.Random | None = None
+    lag: bool = False
+    lagging_by: str | None = None       # what the next files.get still reports as the last modifier
 
     def sheet_by_title(self, title: str) -> Sheet:
         for s in self.sheets:
@@ -102,14 +121,31 @@ class Book:
         return next((s for s in self.sheets if s.sheet_id == sheet_id), None)
 
     def touch(self, by: str = PERSON_EMAIL) -> None:
-        """Every change bumps Drive's version and modifiedTime, which is what change detection keys on.
+        """Every change moves Drive's version and modifiedTime, which is what change detection keys on.
 
-        `by` becomes Drive's lastModifyingUser, which tells a backend whether the last change was its own write
-        (the service account) or a person's; API handlers pass USER_EMAIL, the person-edit helpers a person.
+        Ordinarily the version moves by one. Awkward, it moves as little as Drive's documentation promises
+        (it grows, by any step, 0 included), so a backend cannot learn from the step who made the change or
+        how many there were. modifiedTime always moves, by a millisecond at least. `by` becomes Drive's
+        lastModifyingUser (API handlers pass USER_EMAIL, the person-edit helpers a person); with lag the next
+        files.get still names the one before.
         """
-        self.version += 1
-        self.modified = _now()
+        self.version += self._step()
+        self.modified = _later(self.modified)
+        if self.lag:
+            self.lagging_by = self.modified_by
         self.modified_by = by
+
+    def _step(self) -> int:
+        if not self.awkward:
+            return 1
+        if self.steps:
+            return self.steps.pop(0)
+        return self.rng.randint(0, 4) if self.rng is not None else 1
+
+    def modifier_seen(self) -> str:
+        """The lastModifyingUser a files.get reports now: while lagging the previous one, once."""
+        by, self.lagging_by = self.lagging_by or self.modified_by, None
+        return by
 
     def resolve(self, a1: str) -> tuple[Sheet, Box]:
         """A1 range -> (tab, box).  A bare name is a whole tab; bare cells mean the first tab, as in Google."""

@@ -1,16 +1,21 @@
 """A Google spreadsheet as a book: per pass one Drive check, one values.batchGet, one values.batchUpdate.
 
-1. Drive `files.get` (version). Unchanged since we last left it and nothing owed: stop here.
+Drive is trusted for one thing only: a files.get made after an edit reports a different version or a later
+modifiedTime than one made before it. Not how far version steps (one edit may count several, two quick ones
+one), nor who made the last change (lastModifyingUser may lag a read). So the whole state, version and
+modifiedTime, is the identity kept per tab, and our own write is never taken as the only change.
+
+1. Drive `files.get`. The same state as the identity we left and nothing owed: stop here.
 2. One `values.batchGet` for all the spreadsheet's form tabs; each tab is decided (numbers included).
-3. If cells are owed: Drive `files.get` again. A version that moved means a person edited between our read
+3. If cells are owed: Drive `files.get` again. A state that moved means a person edited between our read
    and now, so the tabs are read again and the owed writes are resolved by key against that fresh read (a
    sorted or inserted row never gets another row's status).
 4. One `values.batchUpdate` with every cell. Every decision was committed before it, so the write window is
-   that one request long.
-5. Drive `files.get` once more: only if the version moved by exactly our one write do we remember it as the
-   version we left; otherwise (a person edited during the write, or Drive counted our write as several steps)
-   the next pass reads the tabs again. Google has no compare-and-set on cells: an edit made during the
-   batchUpdate to a cell we write is the one thing this cannot see, and the next pass's read settles the row.
+   that one request long. The identity is left unknown: whether anyone edited during the write, Drive cannot
+   say, so the next pass reads the tabs once, finds nothing new to decide (or decides what a person did),
+   and remembers the state it saw before that read. No Drive check after the write: it could prove nothing.
+   Google has no compare-and-set on cells: an edit made during the batchUpdate to a cell we write is the
+   one thing this cannot see, and the next pass's read settles the row.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import logging
 from ... import faults
 from ...errors import WorkbookChangedError, WorkbookError
 from ...forms.definition import FormDef
-from ...sheets.base import Snapshot, VersionIdentity
+from ...sheets.base import Snapshot
 from ...sheets.google.book import DriveState, GoogleBook
 from ...sheets.grid import snapshot_from_grid
 from ...workspace import Workspace
@@ -51,12 +56,14 @@ class GoogleSheetBook:
 
     def unchanged(self) -> bool:
         self.state = self.book.drive_state()
-        now = VersionIdentity(self.state.version).text()
+        now = self.state.identity().text()
         return all(self._identity(t.label) == now for t in self.tabs)
 
     def read(self) -> Read:
         """One batchGet; a tab that is missing or lacks its header gets its problem, the others their snapshot."""
-        state = self.state or self.book.drive_state()
+        if self.state is None:      # (owed writes skip the change check): the state this read starts from
+            self.state = self.book.drive_state()
+        state = self.state
         out = Read()
         wanted = [self.names[t.form.id] for t in self.tabs]
         try:
@@ -78,7 +85,7 @@ class GoogleSheetBook:
                 continue
             try:
                 out.snaps[tab.form.id] = snapshot_from_grid(tab.label, grid, tab.form, self.names[tab.form.id],
-                                                            VersionIdentity(state.version), label=tab.label)
+                                                            state.identity(), label=tab.label)
             except WorkbookError as exc:
                 out.problems[tab.form.id] = exc
         return out
@@ -87,21 +94,18 @@ class GoogleSheetBook:
         store = self.ws.store
         state = self.state or self.book.drive_state()
         owing = {t.form.id: store.pending(t.label) for t in self.tabs if t.form.id in snaps}
-        if not any(owing.values()):
-            self._leave(snaps, VersionIdentity(state.version).text())
+        if not any(owing.values()):     # nothing to write: the tabs are as they were when this read began
+            self._leave(snaps, state.identity().text())
             return
         gate = self.book.drive_state()
-        moved = gate.version != state.version
-        if moved:  # a person edited since our read: resolve against a fresh read (and decide it next pass)
+        if gate != state:  # a person edited since our read (version or time moved): resolve against a fresh read
             snaps = {fid: s for fid, s in self.read_again(gate).items() if fid in owing}
-            if self.book.drive_state().version != gate.version:
+            if self.book.drive_state() != gate:
                 raise WorkbookChangedError(f"google:{self.book.id}")
         plans = [resolve(t.form, t.label, snaps[t.form.id], owing[t.form.id])
                  for t in self.tabs if t.form.id in snaps and owing.get(t.form.id)]
         self._put(plans)
-        after = self.book.drive_state()
-        sure = not moved and _one_step(gate.version, after.version) and not any(p.stale for p in plans)
-        self._leave(snaps, VersionIdentity(after.version).text() if sure else "")
+        self._leave(snaps, "")  # ours alone, or a person's edit too? Drive cannot tell: the next pass reads once
 
     def read_again(self, state: DriveState) -> dict[str, Snapshot]:
         self.state = state
@@ -134,17 +138,10 @@ class GoogleSheetBook:
             tab.report.problem = exc
             message = self.ws.t(f"file.{exc.code}", **{"detail": exc.detail, **exc.params})
             retrying = exc.transient and not final
-            identity = VersionIdentity(self.state.version).text() if self.state and form_id else ""
+            identity = self.state.identity().text() if self.state and form_id else ""
             with self.ws.store.transaction():
                 self.ws.store.set_file_status(tab.label, tab.form.id, "retrying" if retrying else "problem",
                                               self.now, code=exc.code, message=message, identity=identity)
             if not retrying:
                 log.warning(self.ws.t("log.file_problem", file=tab.label, message=message))
 
-
-def _one_step(before: str, after: str) -> bool:
-    """Drive moved by exactly one version: our batchUpdate and nothing else."""
-    try:
-        return int(after) == int(before) + 1
-    except ValueError:
-        return False

@@ -1,4 +1,5 @@
-"""One Google spreadsheet's traffic: a Drive version check, one batchGet for all its tabs, one batchUpdate.
+"""One Google spreadsheet's traffic: a Drive check (version, modifiedTime), one batchGet for all its tabs, one
+batchUpdate.
 
 Every call here is one request whatever the number of tabs, rows or cells, so
 the quota a pass costs does not grow with the sheet. Errors become the
@@ -19,7 +20,7 @@ import requests
 from gspread.exceptions import APIError
 
 from ...errors import GoogleAccessError, GoogleRequestError, GoogleUnreachableError
-from ..base import column_index, column_letter
+from ..base import VersionIdentity, column_index, column_letter
 
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files/{id}"
 READ_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
@@ -29,8 +30,14 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class DriveState:
+    """What a files.get tells: the two things Drive promises move with every change. Who made the change
+    (lastModifyingUser) is not asked for: Drive may report it a read late, so nothing here trusts it."""
+
     version: str
-    ours: bool          # the last change was made by this service account (our own write)
+    modified: str
+
+    def identity(self) -> VersionIdentity:
+        return VersionIdentity(self.version, self.modified)
 
 
 def quote_tab(title: str) -> str:
@@ -65,10 +72,9 @@ class GoogleBook:
     def drive_state(self) -> DriveState:
         """The cheap call an idle pass makes: has anything changed since we last looked?"""
         url = DRIVE_FILES.format(id=self.id)
-        params = {"fields": "version,modifiedTime,lastModifyingUser(me)", "supportsAllDrives": "true"}
+        params = {"fields": "version,modifiedTime", "supportsAllDrives": "true"}
         body = self._call(lambda: self.http.request("get", url, params=params).json())
-        return DriveState(version=str(body.get("version", "")), ours=bool((body.get("lastModifyingUser") or {})
-                                                                             .get("me")))
+        return DriveState(version=str(body.get("version", "")), modified=str(body.get("modifiedTime", "")))
 
     def titles(self) -> list[str]:
         body = self._call(lambda: self.http.request(
