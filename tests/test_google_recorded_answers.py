@@ -128,3 +128,17 @@ def test_setup_reads_real_answers_and_addresses_the_tab_google_made(ws: Workspac
     # the recorded range has no sheetflow description, so every protection is added, none "updated"
     assert not [r for r in requests if "updateProtectedRange" in r]
     assert [r for r in requests if "addProtectedRange" in r]
+
+
+def test_drive_state_reads_googles_modified_time_as_sent() -> None:
+    """No recorded files.get asks for `version` (gspread asks id,name,createdTime,modifiedTime): the answer
+    proves the reading of a real modifiedTime, and that a missing version leaves modifiedTime to tell edits
+    apart rather than failing."""
+    first, later = at("CellTest.test_a1_value#2"), at("SpreadsheetTest.test_values_batch_get#2")
+    with RecordedGoogle([recorded(first), recorded(later)]) as google:
+        book = book_on(google, first.spreadsheet_id)
+        a, b = book.drive_state(), book.drive_state()
+    assert (a.version, a.modified) == ("", first.answer["modifiedTime"])
+    assert a.identity() != b.identity()
+    [sent, _] = google.sent
+    assert sent.api == "files.get" and sent.query["fields"] == ["version,modifiedTime"]
