@@ -101,9 +101,7 @@ def render_status(ws: Workspace, limit: int = 50) -> str:
     else:
         out.append(t("cli.status_none"))
     out.append("")
-    out.extend(faults_section(ws, limit))
-    out.extend(locks_section(ws))
-    out.extend(unlanded_section(ws, limit))
+    out.extend([*faults_section(ws, limit), *locks_section(ws), *unlanded_section(ws, limit)])
     out.extend([*outbox_section(ws, limit), *privacy_section(ws)])
     return "\n".join(out)
 
