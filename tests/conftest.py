@@ -99,6 +99,19 @@ def fake_google() -> Iterator[FakeGoogle]:
         yield fake
 
 
+@pytest.fixture
+def gsheet(tmp_path: Path, fake_google: FakeGoogle) -> Iterator[Any]:
+    """A Google workspace whose spreadsheet setup prepared, as backends.GoogleSheet (imported here: backends
+    imports this module)."""
+    from backends import GoogleSheet, make_google_workspace
+
+    ws, sid = make_google_workspace(tmp_path / "ws", fake_google, NOW)
+    try:
+        yield GoogleSheet(ws, fake_google, sid)
+    finally:
+        ws.close()
+
+
 @contextmanager
 def workspace_maker(base: Path) -> Iterator[Callable[..., Workspace]]:
     """make(name) opens the workspace base/name, laid out by `init` the first time; all are closed at the end."""

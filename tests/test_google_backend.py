@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,15 +32,6 @@ def budget(fake: FakeGoogle, mark: int) -> dict[str, int]:
             "drive": sum(n for (_, k), n in counts.items() if k == "files.get"),
             "batchGet": sum(n for (_, k), n in counts.items() if k == "values.batchGet"),
             "batchUpdate": sum(n for (_, k), n in counts.items() if k == "values.batchUpdate")}
-
-
-@pytest.fixture
-def gsheet(tmp_path: Path, fake_google: FakeGoogle) -> Iterator[GoogleSheet]:
-    ws, sid = make_google_workspace(tmp_path / "ws", fake_google, NOW)
-    try:
-        yield GoogleSheet(ws, fake_google, sid)
-    finally:
-        ws.close()
 
 
 def make_five_form_workspace(root: Path, fake: FakeGoogle) -> tuple[Workspace, str]:

@@ -8,25 +8,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from backends import COLS, GoogleSheet, make_google_workspace
-from conftest import NOW, SHEET, good_row
-from google_fake import FakeGoogle
+from backends import COLS, GoogleSheet
+from conftest import SHEET, good_row
 
 from processors.sheets.base import column_letter
-
-
-@pytest.fixture
-def gsheet(tmp_path: Path, fake_google: FakeGoogle) -> Iterator[GoogleSheet]:
-    ws, sid = make_google_workspace(tmp_path / "ws", fake_google, NOW)
-    try:
-        yield GoogleSheet(ws, fake_google, sid)
-    finally:
-        ws.close()
 
 
 def type_in(g: GoogleSheet, row: int, name: str, text: str) -> None:
