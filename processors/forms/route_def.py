@@ -1,7 +1,8 @@
 """The approval route a form declares: ordered steps, each a role signing in one column.
 
 [[route]] entries in forms/*.toml. A step may carry a condition (`when`): a field
-equal to a value (a step only for non-standard items) or the record's amount over
+equal to a value (a step only for non-standard items), a field filled in (the general
+manager's step for an order priced above the approved price, with its reason) or the record's amount over
 a threshold named in config.toml's [approvals.thresholds] (an extra general
 manager step above an amount).
 """
@@ -20,8 +21,11 @@ class Condition:
     field: str | None = None
     equals: str | None = None
     amount_over: str | None = None          # name of a threshold in config [approvals.thresholds]
+    filled: bool | None = None              # the field holds something (True) or is blank (False)
 
     def holds(self, values: dict[str, str], amount: Decimal | None, thresholds: dict[str, Decimal]) -> bool:
+        if self.field is not None and self.filled is not None:
+            return bool(str(values.get(self.field) or "").strip()) is self.filled
         if self.field is not None:
             return values.get(self.field) == self.equals
         if self.amount_over is not None:
@@ -67,7 +71,7 @@ def load_route(top: Section, fields: dict[str, Any], labels: Any) -> tuple[tuple
         when = None
         if sec.has("when"):
             wsec = sec.section("when")
-            wsec.unknown({"field", "equals", "amount_over"})
+            wsec.unknown({"field", "equals", "amount_over", "filled"})
             if wsec.has("amount_over"):
                 if not amount:
                     raise wsec.fail("amount_over", "an [amount] table saying which fields multiply to the amount")
@@ -76,9 +80,13 @@ def load_route(top: Section, fields: dict[str, Any], labels: Any) -> tuple[tuple
                 fname = wsec.text("field")
                 if fname not in fields:
                     raise wsec.fail("field", f"the name of a field, got {fname!r}")
-                when = Condition(field=fname, equals=wsec.text("equals"))
+                if wsec.has("filled"):
+                    when = Condition(field=fname, filled=wsec.get("filled", bool))
+                else:
+                    when = Condition(field=fname, equals=wsec.text("equals"))
             else:
-                raise sec.fail("when", '{ field = "…", equals = "…" } or { amount_over = "<threshold name>" }')
+                raise sec.fail("when", '{ field = "…", equals = "…" }, { field = "…", filled = true } or '
+                                       '{ amount_over = "<threshold name>" }')
         steps.append(StepDef(name=name, role=sec.text("role"), column=column, label=labels(sec, "label"),
                              same_department_as=same, when=when, help=labels(sec, "help", False)))
     used = {s.column for s in steps}

@@ -14,9 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
 from openpyxl import Workbook
 
+from ..documents.charts import bar_chart
 from ..money import round_fen
 from ..sheets.cells import AREA, COUNT, MONEY, PERCENT
 from ..sheets.generated import LOOK, page_text, save, style_header, table_sheet, unchanged
@@ -74,31 +74,6 @@ def report_data(ws: Workspace) -> dict[str, Any]:
             "aging": aging, "sales": sales, "by_category": by_category}
 
 
-def _bar_chart(title: str, rows: list[tuple[str, float, float]], legend: tuple[str, str]) -> Markup:
-    """A two-series horizontal bar chart as inline SVG: WeasyPrint draws it as vectors, no image files."""
-    width, bar, gap, left = 480, 9, 8, 110
-    top = 34
-    height = top + len(rows) * (2 * bar + gap) + 20
-    peak = max([max(a, b) for _, a, b in rows] + [1.0])
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-size="9">',
-             f'<text x="0" y="12" font-size="10">{Markup.escape(title)}</text>',
-             f'<rect x="{left}" y="19" width="8" height="6" fill="#777"/><text x="{left + 12}" y="25">'
-             f'{Markup.escape(legend[0])}</text>',
-             f'<rect x="{left + 130}" y="19" width="8" height="6" fill="#222"/><text x="{left + 142}" y="25">'
-             f'{Markup.escape(legend[1])}</text>']
-    for i, (label, a, b) in enumerate(rows):
-        y = top + i * (2 * bar + gap)
-        wa, wb = (width - left - 60) * a / peak, (width - left - 60) * b / peak
-        parts += [f'<text x="0" y="{y + bar + 3}">{Markup.escape(label)}</text>',
-                  f'<rect x="{left}" y="{y}" width="{wa:.1f}" height="{bar}" fill="#777"/>',
-                  f'<text x="{left + wa + 3:.1f}" y="{y + bar - 1}">{a:,.0f}</text>',
-                  f'<rect x="{left}" y="{y + bar}" width="{wb:.1f}" height="{bar}" fill="#222"/>',
-                  f'<text x="{left + wb + 3:.1f}" y="{y + 2 * bar - 1}">{b:,.0f}</text>']
-    parts.append("</svg>")
-    return Markup("".join(parts))
-
-
 def write_report(ws: Workspace) -> Path | None:
     """output/经营报表.xlsx and .pdf, when what they show changed."""
     if T.LEASE not in ws.forms or not ws.store.records(T.UNIT):
@@ -110,9 +85,9 @@ def write_report(ws: Workspace) -> Path | None:
     if unchanged(ws.store, "lease_report", mark, xlsx, empty=False) and pdf.exists():
         return None
     floors = sorted((k[1], v) for k, v in data["occupancy"].items() if k[0] == "floor")
-    chart = _bar_chart("各楼层面积（m²）：总面积 / 已出租 Area by floor: total / leased",
+    chart = bar_chart("各楼层面积（m²）：总面积 / 已出租 Area by floor: total / leased",
                        [(f, float(v["area"]), float(v["leased_area"])) for f, v in floors], ("总面积", "已出租"))
-    money = _bar_chart("租金（元）：应收 / 实收 Rent: billed / collected",
+    money = bar_chart("租金（元）：应收 / 实收 Rent: billed / collected",
                        [("至今 to date", float(data["billed"]), float(data["collected"]))], ("应收", "实收"))
     _write_xlsx(xlsx, data, ws.t)
     from ..documents.pdf import render_pdf  # WeasyPrint is imported only when a document is made

@@ -20,6 +20,7 @@ class Lifecycle:
         """`events`: the form's kind, told when the route ends (None where nothing can end: labels, guidance)."""
         self.ws, self.form, self.t = ws, form, ws.t
         self.route = Route(ws, form, events) if form.route else None
+        self.events = events
 
     def sign_columns(self) -> list[str]:
         return [s.column for s in self.form.route]
@@ -54,6 +55,7 @@ class Lifecycle:
             self.route.start(record, actor, reason)
         else:
             self._transition(record, self.form.on_valid, actor, reason)
+            self._valid(record)
 
     def on_edit(self, record: Record, was_invalid: bool, actor: str) -> str:
         """The record's content changed and is valid (or was invalid and is fixed); returns a note for the row."""
@@ -68,7 +70,15 @@ class Lifecycle:
         new_state = self.form.on_valid if was_invalid else record.state
         self._transition(record, new_state, actor,
                          self.t("transition.revalidated" if was_invalid else "transition.edited"))
+        if was_invalid:
+            self._valid(record)
         return ""
+
+    def _valid(self, record: Record) -> None:
+        """A form without a route: valid is as approved as it gets (the kind's on_approved, as the contract says)."""
+        if self.events is not None:
+            fresh = self.ws.store.record(record.key)
+            self.events.on_approved(fresh if fresh is not None else record)
 
     def on_invalid(self, record: Record) -> None:
         if self.route:
