@@ -18,11 +18,13 @@ from .config_sections import (
     LeaseSettings,
     Letterhead,
     OrderSettings,
+    SourcingSettings,
     Supplier,
     load_google,
     load_leases,
     load_letterheads,
     load_orders,
+    load_sourcing,
     load_suppliers,
     normalize_name,
     positive_number,
@@ -112,6 +114,7 @@ class Config:
     letterheads: dict[str, Letterhead] = field(default_factory=dict)   # family -> [company.FAMILY] over [company]
     orders: OrderSettings = field(default_factory=OrderSettings)
     leases: LeaseSettings = field(default_factory=LeaseSettings)
+    sourcing: SourcingSettings = field(default_factory=SourcingSettings)
     suppliers: dict[str, Supplier] = field(default_factory=dict)
     backend: str = "xlsx"
     sheets_dir: Path = field(default_factory=Path)
@@ -168,7 +171,7 @@ def load_config(root: Path) -> Config:
     path = root / CONFIG_NAME
     top = Section(load_toml(path, ConfigError), path, "", ConfigError)
     top.unknown({"language", "timezone", "company", "backend", "paths", "watch", "departments",
-                 "people", "forms", "approvals", "mail", "google", "orders", "suppliers", "leases"})
+                 "people", "forms", "approvals", "mail", "google", "orders", "suppliers", "leases", "sourcing"})
     cfg = Config(root=root)
     cfg.language = top.choice("language", LANGUAGES, "zh")
     cfg.timezone = top.text("timezone", "Asia/Shanghai")
@@ -182,6 +185,7 @@ def load_config(root: Path) -> Config:
     cfg.orders = load_orders(top.section("orders", None))
     cfg.leases = load_leases(top.section("leases", None))
     cfg.suppliers = load_suppliers(top.section("suppliers", None))
+    cfg.sourcing = load_sourcing(top.section("sourcing", None))
 
     _load_places(top, root, cfg)
     cfg.watch = _load_watch(top.section("watch", None))

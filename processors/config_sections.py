@@ -53,6 +53,15 @@ class OrderSettings:
 
 
 @dataclass(frozen=True)
+class SourcingSettings:
+    min_quotes: int = 3                   # S2: quotes from this many qualified suppliers before a price is chosen
+    review_days_before: int = 30          # S5: an approved price's review date, when its row gives none
+    remind_days: tuple[int, ...] = (14, 3)   # the buyer is reminded this many days before a review or a lapse
+    scorecard_months: int = 3             # S5: the scorecard's period (3: quarters, 1: months)
+    scorecard_file: str = "供应商评估.xlsx"   # written in output/ (and a PDF beside it)
+
+
+@dataclass(frozen=True)
 class LeaseSettings:
     notice_days: int = 7                              # L3: bill notice this many days before the due date
     dunning_days: tuple[int, ...] = (1, 15, 30)       # L3: reminders at these days overdue
@@ -215,3 +224,26 @@ def positive_number(sec: Section, key: str, default: float, what: str = "a posit
     if value <= 0:
         raise sec.fail(key, what)
     return float(value)
+
+
+def load_sourcing(sec: Section) -> SourcingSettings:
+    """[sourcing]: the suppliers family's rules that are the company's to set (S2, S5)."""
+    sec.unknown({"min_quotes", "review_days_before", "remind_days", "scorecard_months", "scorecard_file"})
+    quotes = int(sec.get("min_quotes", int, 3))
+    if not 1 <= quotes <= 10:
+        raise sec.fail("min_quotes", "a whole number from 1 to 10 (S2 asks for 3)")
+    before = int(sec.get("review_days_before", int, 30))
+    if not 0 <= before <= 365:
+        raise sec.fail("review_days_before", "a whole number of days from 0 to 365")
+    days = sec.get("remind_days", list, [14, 3])
+    if not all(isinstance(d, int) and 0 <= d <= 90 for d in days):
+        raise sec.fail("remind_days", "a list of whole numbers of days from 0 to 90, e.g. [14, 3]")
+    months = int(sec.get("scorecard_months", int, 3))
+    if months not in (1, 3, 6, 12):
+        raise sec.fail("scorecard_months", "1 (months), 3 (quarters), 6 (halves) or 12 (years)")
+    name = sec.text("scorecard_file", "供应商评估.xlsx")
+    if not name.endswith(".xlsx") or "/" in name:
+        raise sec.fail("scorecard_file", "a file name ending in .xlsx (written in the output folder)")
+    return SourcingSettings(min_quotes=quotes, review_days_before=before,
+                            remind_days=tuple(sorted(set(days), reverse=True)), scorecard_months=months,
+                            scorecard_file=name)

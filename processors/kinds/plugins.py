@@ -40,6 +40,7 @@ BUILTIN_PLUGINS = (
     "processors.leases.kinds",
     "processors.leases.sales",
     "processors.leases.fitout",
+    "processors.suppliers.kinds",
 )
 
 
