@@ -22,6 +22,7 @@ from ..workflow.route import Route
 from . import model
 from .order_state import credit_days, payment_request_due, request_payment
 from .outstanding import write_outstanding
+from .supplier_check import check_supplier
 
 
 class OrderKind(Kind):
@@ -40,7 +41,10 @@ class OrderKind(Kind):
             if draft and not lines:
                 result.problems.append(Problem("draft", "orders.order_no_lines", {"draft": draft}))
         supplier = self.ws.cfg.supplier(str(result.values.get("supplier") or ""))
-        if not result.values.get("supplier_email") and not (supplier and supplier.email):
+        if not (own is not None and own.form == self.form.id and own.state in model.ISSUED):
+            check_supplier(self.store, result, lines, self.ws.clock.today())
+        if not result.values.get("supplier_email") and not (supplier and supplier.email) \
+                and not result.values.get("file_email"):
             result.problems.append(Problem("supplier_email", "orders.supplier_email_missing",
                                            {"supplier": str(result.values.get("supplier") or "")}))
         amends = str(result.values.get("amends") or "").strip().upper()
@@ -99,8 +103,10 @@ class OrderKind(Kind):
                       "delivery_place": d.get("delivery_place", ""), "payment_terms": d.get("payment_terms", ""),
                       "remarks": d.get("remarks", ""), "total": model.decimal(d.get("total")),
                       "buyer": {"name": buyer.name if buyer else d.get("buyer", ""), "phone": ""}},
-            "supplier": {"name": d.get("supplier", ""), "contact": supplier.contact if supplier else "",
-                         "phone": supplier.phone if supplier else "", "address": supplier.address if supplier else ""},
+            "supplier": {"name": d.get("supplier", ""),
+                         "contact": supplier.contact if supplier else d.get("file_contact", ""),
+                         "phone": supplier.phone if supplier else d.get("file_phone", ""),
+                         "address": supplier.address if supplier else d.get("file_address", "")},
             "lines": [{**line, "quantity": model.decimal(line["quantity"]),
                        "unit_price": model.decimal(line["unit_price"]), "total": model.decimal(line["total"])}
                       for line in model.json_list(d, "lines")],
@@ -111,7 +117,8 @@ class OrderKind(Kind):
 
     def _supplier(self, record: Record) -> object:
         supplier = self.ws.cfg.supplier(record.data.get("supplier", ""))
-        email = record.data.get("supplier_email") or (supplier.email if supplier else "")
+        email = record.data.get("supplier_email") or (supplier.email if supplier else "") \
+            or record.data.get("file_email", "")
         return address(record.data.get("supplier", ""), email)
 
     def _mail_ctx(self, record: Record) -> dict[str, object]:

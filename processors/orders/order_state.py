@@ -27,11 +27,13 @@ def find_order(ws: Workspace, ref: str) -> Record | None:
 
 
 def credit_days(ws: Workspace, order: Record) -> int:
-    """The order's own credit terms, else the supplier's as config.toml lists them (O6)."""
+    """The order's own credit terms, else the supplier's as config.toml or its supplier file lists them (O6)."""
     own = order.data.get("credit_days", "")
     if own not in ("", None):
         return int(model.decimal(own))
     supplier = ws.cfg.supplier(order.data.get("supplier", ""))
+    if supplier is None and order.data.get("file_credit_days"):   # the supplier file's terms (S5)
+        return int(model.decimal(order.data["file_credit_days"]))
     return supplier.credit_days if supplier else 0
 
 
