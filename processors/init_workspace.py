@@ -70,7 +70,8 @@ def init_workspace(root: Path, *, sample: bool = False, language: str | None = N
 def _sample(root: Path, cfg: Any, forms: dict[str, FormDef], fresh: list[tuple[FormDef, Path]], today: Any) -> None:
     """A new example: the order story first (when its forms are all new here), then the rows for your first pass."""
     story_forms = {"purchase_request", "purchase_plan", "order_line", "purchase_order", "unit", "lease",
-                   "rent_payment", "tenant_sales"}
+                   "rent_payment", "tenant_sales", "supplier", "qualified_supplier", "inquiry", "quote",
+                   "price_approval"}
     if story_forms <= {f.id for f, _ in fresh} and story_forms <= set(forms) and not cfg.state_path.exists():
         log.info("正在回放示例的采购与租赁历史（约十秒）/ replaying the example's purchasing and leasing history "
                  "(about ten seconds) …")

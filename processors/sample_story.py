@@ -116,7 +116,8 @@ class Story:
     # -- the story ---------------------------------------------------------------------------------
     def play(self) -> None:
         """Both stories on one timeline: each step typed, then one pass at its hour, oldest first."""
-        steps: list[tuple[int, int, Callable[[], None]]] = [*self._purchasing(), *self._leasing()]
+        steps: list[tuple[int, int, Callable[[], None]]] = [*self._sourcing(), *self._purchasing(),
+                                                             *self._leasing()]
         steps.sort(key=lambda s: (-s[0], s[1]))
         for days_ago, hour, action in steps:
             self.at(days_ago, hour)
@@ -124,6 +125,47 @@ class Story:
             if days_ago > 0:
                 self.run(days_ago, hour)
         self.close()
+
+    def _sourcing(self) -> list[tuple[int, int, Callable[[], None]]]:
+        """Suppliers on file and listed (S6), an inquiry with four quotes, the price the GM approved (S2–S4)."""
+        with (bundled_dir("forms") / "samples" / "supplier_story.toml").open("rb") as fh:
+            data = tomllib.load(fh)
+        extra = ("listed", "share")
+        fields = ("quality", "price_terms", "packaging", "delivery", "payment", "transport", "cooperation")
+
+        def keys(form: str) -> list[str]:
+            return [r.key for r in self.ws.store.records(form)]  # type: ignore[union-attr]
+
+        def listing() -> None:
+            names = {r.data.get("name"): r.key for r in self.ws.store.records("supplier")}  # type: ignore[union-attr]
+            self.append("qualified_supplier", [
+                {"supplier": names[s["name"]], "category": category, "valid_until": "+365d"}
+                | ({"share": s["share"]} if "share" in s and category == "装饰材料" else {})
+                for s in data["suppliers"] for category in s.get("listed", "").split("、") if category])
+
+        def quotes() -> None:
+            rfq = keys("inquiry")[0]
+            item = data["inquiry"]["items"].split("|")[0].strip()
+            self.append("quote", [q | {"rfq": rfq, "item": item, "valid_until": "+60d"} for q in data["quotes"]])
+
+        def price() -> None:
+            self.append("price_approval", [data["price"] | {"rfq": keys("inquiry")[0]}
+                                           | {f"term_{f}": self.ws.t.pick({"zh": "可接受", "en": "acceptable"})
+                                              for f in fields}])
+
+        steps: list[tuple[int, int, Callable[[], None]]] = [
+            (26, 9, lambda: self.append("supplier", [{k: v for k, v in s.items() if k not in extra}
+                                                     for s in data["suppliers"]])),
+            (26, 11, listing),
+            (26, 15, lambda: [self.sign("qualified_supplier", k, "commerce_sign") for k in keys("qualified_supplier")]),
+            (25, 10, lambda: [self.sign("qualified_supplier", k, "gm_sign") for k in keys("qualified_supplier")]),
+            (25, 14, lambda: self.append("inquiry", [data["inquiry"]])),
+            (22, 10, quotes),
+            (22, 14, price),
+        ]
+        for day, hour, column in ((22, 16, "buyer_sign"), (21, 10, "commerce_sign"), (21, 15, "gm_sign")):
+            steps.append((day, hour, lambda c=column: self.sign("price_approval", keys("price_approval")[0], c)))
+        return steps
 
     def _purchasing(self) -> list[tuple[int, int, Callable[[], None]]]:
         requests = self.data["requests"]
@@ -150,8 +192,9 @@ class Story:
                     lines.append({"order": order["draft"], "request": pr[line["request"] - 1],
                                   "item": request["item"], "spec": request["spec"], "unit": request["unit"],
                                   "quantity": line["quantity"], "unit_price": line["unit_price"]})
-                heads.append({k: order[k] for k in ("draft", "supplier", "delivery_date", "delivery_place",
-                                                    "payment_terms", "supplier_email") if k in order}
+                heads.append({k: order[k] for k in ("draft", "supplier", "category", "delivery_date",
+                                                    "delivery_place", "payment_terms", "supplier_email")
+                              if k in order}
                              | {"buyer": self.data["plan"]["planner"],
                                 "goods": "定加工品" if order["goods"] == "custom" else "标准品"})
             self.append("order_line", lines)
