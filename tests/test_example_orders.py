@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -88,3 +90,30 @@ def test_story_leaves_leases_at_every_stage_and_the_first_pass_issues_a_contract
     roll = openpyxl.load_workbook(example / "output" / "租金台账.xlsx").active
     overdue = [r for r in roll.iter_rows(min_row=2, values_only=True) if r[1] == "简衣服饰有限公司" and r[11]]
     assert len(overdue) == 2 and all(r[12] > 0 for r in overdue)      # the overdue lease: two bills, late fees
+
+
+def test_the_example_has_suppliers_at_several_stages_and_an_inquiry_decided_not_on_the_lowest(example: Path) -> None:
+    ws = Workspace(example)
+    try:
+        stages = {r.data["name"]: r.state for r in ws.store.records("supplier")}
+        quotes = [r for r in ws.store.records("quote") if r.state == "recorded"]
+        (price,) = ws.store.records("price_approval")
+        orders = [r for r in ws.store.records("purchase_order") if r.data.get("supplier") == "华美建材有限公司"]
+    finally:
+        ws.close()
+    assert len(set(stages.values())) >= 3 and stages["新材科技有限公司"] == "compared"
+    assert len(quotes) >= 3 and len({q.data["supplier_key"] for q in quotes}) == len(quotes)
+    assert price.state == "approved" and price.data["supplier_name"] == "华美建材有限公司"
+    assert price.data["lowest_supplier"] == "新材科技有限公司" and price.data["reason"]
+    gypsum = [line for order in orders for line in json.loads(order.data["lines"]) if line["item"] == "石膏板"]
+    assert gypsum and all(Decimal(line["unit_price"]) == Decimal(price.data["price_final"]) for line in gypsum)
+
+
+def test_first_pass_writes_the_comparison_and_the_scorecard(first_pass: tuple[Path, str]) -> None:
+    example, _ = first_pass
+    output = {p.name for p in (example / "output").iterdir()}
+    assert {"RFQ-2026-0001.pdf", "RFQ-2026-0001-比价.xlsx", "RFQ-2026-0001-比价.pdf", "PA-2026-0001.pdf",
+            "供应商评估.xlsx", "供应商评估.pdf"} <= output
+    sheet = openpyxl.load_workbook(example / "output" / "供应商评估.xlsx")["供应商评估"]
+    names = {row[1].value for row in sheet.iter_rows(min_row=2) if row[0].value and str(row[0].value).startswith("SU")}
+    assert {"华美建材有限公司", "恒通五金"} <= names

@@ -88,7 +88,9 @@ def more_than_the_story(example: Example) -> None:
     rejected, edited, untouched, guessed = waiting[:4]
     example.keys = {"rejected": rejected, "edited": edited, "untouched": untouched, "guessed": guessed}
     config = example.root / "config.toml"   # two wrong codes lock a step out (and tell who it concerns)
-    config.write_text(config.read_text("utf-8").replace("max_attempts = 5", "max_attempts = 2"), "utf-8")
+    # reminders far ahead reach the price review (approved for 180 days) and the listings' lapse (a year) today
+    config.write_text(config.read_text("utf-8").replace("max_attempts = 5", "max_attempts = 2")
+                      .replace("remind_days = [14, 3]", "remind_days = [400, 200]"), "utf-8")
     ws = story.at(0, 11)
     no = ws.t("sign.reject_word")
     story.type("purchase_request", guessed, dept_head="同意 ABCDEF")

@@ -92,8 +92,8 @@ class LineKind(Kind):
         if order is None:
             return
         supplier = self.ws.cfg.supplier(order.data.get("supplier", ""))
-        email = order.data.get("supplier_email") or (supplier.email if supplier else "") \
-            or order.data.get("file_email", "")
+        email = order.data.get("supplier_email") or order.data.get("file_email") \
+            or (supplier.email if supplier else "")
         to = [address(order.data.get("supplier", ""), email)]
         buyer = self.ws.cfg.find_person(order.data.get("buyer", ""))
         if buyer:

@@ -103,10 +103,10 @@ class OrderKind(Kind):
                       "delivery_place": d.get("delivery_place", ""), "payment_terms": d.get("payment_terms", ""),
                       "remarks": d.get("remarks", ""), "total": model.decimal(d.get("total")),
                       "buyer": {"name": buyer.name if buyer else d.get("buyer", ""), "phone": ""}},
-            "supplier": {"name": d.get("supplier", ""),
-                         "contact": supplier.contact if supplier else d.get("file_contact", ""),
-                         "phone": supplier.phone if supplier else d.get("file_phone", ""),
-                         "address": supplier.address if supplier else d.get("file_address", "")},
+            "supplier": {"name": d.get("supplier", ""),   # its supplier file (S5) first, then config.toml
+                         "contact": d.get("file_contact") or (supplier.contact if supplier else ""),
+                         "phone": d.get("file_phone") or (supplier.phone if supplier else ""),
+                         "address": d.get("file_address") or (supplier.address if supplier else "")},
             "lines": [{**line, "quantity": model.decimal(line["quantity"]),
                        "unit_price": model.decimal(line["unit_price"]), "total": model.decimal(line["total"])}
                       for line in model.json_list(d, "lines")],
@@ -117,8 +117,8 @@ class OrderKind(Kind):
 
     def _supplier(self, record: Record) -> object:
         supplier = self.ws.cfg.supplier(record.data.get("supplier", ""))
-        email = record.data.get("supplier_email") or (supplier.email if supplier else "") \
-            or record.data.get("file_email", "")
+        email = record.data.get("supplier_email") or record.data.get("file_email") \
+            or (supplier.email if supplier else "")
         return address(record.data.get("supplier", ""), email)
 
     def _mail_ctx(self, record: Record) -> dict[str, object]:

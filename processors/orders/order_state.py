@@ -31,9 +31,9 @@ def credit_days(ws: Workspace, order: Record) -> int:
     own = order.data.get("credit_days", "")
     if own not in ("", None):
         return int(model.decimal(own))
-    supplier = ws.cfg.supplier(order.data.get("supplier", ""))
-    if supplier is None and order.data.get("file_credit_days"):   # the supplier file's terms (S5)
+    if order.data.get("file_credit_days"):   # the supplier file's terms (S5) before config.toml's
         return int(model.decimal(order.data["file_credit_days"]))
+    supplier = ws.cfg.supplier(order.data.get("supplier", ""))
     return supplier.credit_days if supplier else 0
 
 

@@ -33,21 +33,22 @@ def check_supplier(store: Store, result: RowResult, lines: list[dict[str, str]],
         v[ours] = supplier.data.get(theirs, "")   # the supplier file, for the PDF and the payment terms
     category = str(v.get("category") or "").strip()
     listed = listed_categories(store, supplier.key, today)
-    if not listed and not listings(store, supplier.key):
+    lapsed = [e for e in listings(store, supplier.key)            # this category's entries, lapsed or not
+              if not category or e.data.get("category", "").strip() == category]
+    if not listed and not lapsed:
         result.problems.append(Problem("supplier", "suppliers.order_not_listed", {"supplier": name}))
         return
     if not category and len(listed) == 1:
         category = v["category"] = listed[0]
-    if not category:
+    if not category and listed:
         result.problems.append(Problem("category", "suppliers.order_category_needed",
-                                       {"supplier": name, "categories": "、".join(listed) or "—"}))
+                                       {"supplier": name, "categories": "、".join(listed)}))
         return
-    if qualification(store, supplier.key, category, today) is None:
-        lapsed = [e for e in listings(store, supplier.key) if e.data.get("category", "").strip() == category]
+    if not category or qualification(store, supplier.key, category, today) is None:
         code = "suppliers.order_lapsed" if lapsed else "suppliers.order_not_qualified"
         result.problems.append(Problem("supplier", code, {
-            "supplier": name, "category": category, "categories": "、".join(listed) or "—",
-            "entry": lapsed[-1].key if lapsed else "",
+            "supplier": name, "category": category or lapsed[-1].data.get("category", ""),
+            "categories": "、".join(listed) or "—", "entry": lapsed[-1].key if lapsed else "",
             "until": lapsed[-1].data.get("valid_until", "") if lapsed else ""}))
         return
     over = []

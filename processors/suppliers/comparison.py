@@ -151,7 +151,7 @@ def write_comparison(ws: Workspace, c: Comparison) -> bool:
     save(wb, xlsx)
     from ..documents.pdf import render_pdf  # WeasyPrint is imported only when a document is made
 
-    body = render_pdf("comparison", _pdf_context(ws, c), ws.cfg.templates_dir)
+    body = render_pdf("comparison", pdf_context(ws, c), ws.cfg.templates_dir)
     tmp = pdf.with_name(f".{pdf.name}.sheetflow-tmp")
     tmp.write_bytes(body)
     tmp.replace(pdf)
@@ -160,7 +160,7 @@ def write_comparison(ws: Workspace, c: Comparison) -> bool:
     return True
 
 
-def _pdf_context(ws: Workspace, c: Comparison) -> dict[str, Any]:
+def pdf_context(ws: Workspace, c: Comparison) -> dict[str, Any]:
     items = []
     for row in c.items:
         low = row.lowest()

@@ -19,7 +19,7 @@ from ..kinds import Kind
 from ..sourcing import INQUIRY, QUOTE, dec, find_supplier, qualified_for
 from ..store.changes import digest
 from ..store.db import Record
-from .comparison import _pdf_context, comparison_of, offers_for
+from .comparison import Offer, comparison_of, offers_for, pdf_context
 from .inquiry import items_of
 from .rfq_items import find_item
 
@@ -40,25 +40,13 @@ class PriceKind(Kind):
         own = self.store.record(key) if key else None
         if own is not None and own.state in DONE:
             return ""
-        number = str(v.get("rfq") or "").strip().upper()
-        if not number:
+        found = self._item(result)
+        if found is None:
             return ""
-        v["rfq"] = number
-        rfq = self.store.record(number)
-        if rfq is None or rfq.form != INQUIRY or rfq.state != "sent":
-            result.problems.append(Problem("rfq", "suppliers.rfq_unknown", {"rfq": number}))
-            return ""
-        item, why = find_item(items_of(rfq), str(v.get("item") or ""), str(v.get("spec") or ""))
-        if item is None:
-            if v.get("item"):
-                names = "、".join(i["name"] for i in items_of(rfq))
-                result.problems.append(Problem("item", f"suppliers.item_{why}", {"item": str(v.get("item")),
-                                                                                "rfq": number, "items": names}))
-            return ""
+        rfq, item = found
         today = self.ws.clock.today()
         line = next(r for r in offers_for(self.store, rfq, today) if r.item["no"] == item["no"])
-        need = self.ws.cfg.sourcing.min_quotes
-        category = rfq.data.get("category", "")
+        need, category = self.ws.cfg.sourcing.min_quotes, rfq.data.get("category", "")
         if line.qualified_count() < need:                                   # S2
             result.problems.append(Problem("rfq", "suppliers.too_few_quotes", {
                 "count": line.qualified_count(), "min": need, "category": category, "item": item["name"],
@@ -71,24 +59,58 @@ class PriceKind(Kind):
         elif supplier is not None and offer is None:
             result.problems.append(Problem("chosen", "suppliers.chosen_no_quote",
                                            {"supplier": supplier.data.get("name", ""), "item": item["name"]}))
-        lowest = line.lowest()
-        claim = (number, item["no"])
-        other = self.seen.get(claim) or self._other_decision(claim, key)
+        claim = (rfq.key, item["no"])
+        other = self._other_decision(claim, key) or self._row(self.seen.get(claim))
         if other:
             result.problems.append(Problem("item", "suppliers.decision_twice", {"other": str(other)}))
         self.seen.setdefault(claim, row)
-        failed = [f for f in TERMS if v.get(f"term_{f}") == "fail"]
-        if failed:                                                           # S4
-            labels = "、".join(self.form.field(f"term_{f}").label.get(self.ws.cfg.language, f) for f in failed)
+        self._terms(result)
+        lowest = line.lowest()
+        if offer is not None and supplier is not None and lowest is not None:
+            self._price(result, own, supplier, offer, lowest, category, today)
+            v.update({"item_no": item["no"], "item": item["name"], "spec": item["spec"], "unit": item["unit"],
+                      "category": category, "quotes": json.dumps(sorted(o.quote for o in line.offers.values())),
+                      "offers": json.dumps([[o.name, str(o.price), o.days, o.qualified]
+                                            for o in line.offers.values()], ensure_ascii=False)})
+        return ""
+
+    def _item(self, result: RowResult) -> tuple[Record, dict[str, str]] | None:
+        """The sent inquiry the row names and its item, or None (with the problem said)."""
+        v = result.values
+        number = str(v.get("rfq") or "").strip().upper()
+        if not number:
+            return None
+        v["rfq"] = number
+        rfq = self.store.record(number)
+        if rfq is None or rfq.form != INQUIRY or rfq.state != "sent":
+            result.problems.append(Problem("rfq", "suppliers.rfq_unknown", {"rfq": number}))
+            return None
+        item, why = find_item(items_of(rfq), str(v.get("item") or ""), str(v.get("spec") or ""))
+        if item is None:
+            if v.get("item"):
+                names = "、".join(i["name"] for i in items_of(rfq))
+                result.problems.append(Problem("item", f"suppliers.item_{why}", {"item": str(v.get("item")),
+                                                                                "rfq": number, "items": names}))
+            return None
+        return rfq, item
+
+    def _terms(self, result: RowResult) -> None:
+        """S4: one term not acceptable stops the price."""
+        failed = [f for f in TERMS if result.values.get(f"term_{f}") == "fail"]
+        if failed:
+            labels = "、".join(self.ws.t.pick(self.form.field(f"term_{f}").label) for f in failed)
             result.problems.append(Problem(f"term_{failed[0]}", "suppliers.terms_failed", {"terms": labels}))
-        if offer is None or supplier is None or lowest is None:
-            return ""
+
+    def _price(self, result: RowResult, own: Record | None, supplier: Record, offer: Offer, lowest: Offer,
+               category: str, today: dt.date) -> None:
+        """S3: the agreed price within the quote, a reason when it is not the lowest; its dates."""
+        v = result.values
         final = v.get("price")
         final_price = dec(final) if final not in (None, "") else offer.price
         if final_price > offer.price:
             result.problems.append(Problem("price", "suppliers.price_above_quote",
                                            {"price": f"{final_price:,.2f}", "quote": f"{offer.price:,.2f}"}))
-        if offer.price > lowest.price and not str(v.get("reason") or "").strip():   # S3
+        if offer.price > lowest.price and not str(v.get("reason") or "").strip():
             result.problems.append(Problem("reason", "suppliers.reason_needed", {
                 "chosen": offer.name, "price": f"{offer.price:,.2f}", "lowest": lowest.name,
                 "low": f"{lowest.price:,.2f}"}))
@@ -103,15 +125,9 @@ class PriceKind(Kind):
                 review = until - dt.timedelta(days=self.ws.cfg.sourcing.review_days_before)
             elif review > until:
                 result.problems.append(Problem("review_on", "suppliers.review_after_end", {"day": until.isoformat()}))
-        v.update({"supplier_key": offer.supplier, "supplier_name": offer.name, "item_no": item["no"],
-                  "item": item["name"], "spec": item["spec"], "unit": item["unit"], "category": category,
-                  "quoted_price": str(offer.price), "price_final": str(final_price),
-                  "lowest_supplier": lowest.name, "lowest_price": str(lowest.price),
-                  "review_on": review.isoformat() if isinstance(review, dt.date) else "",
-                  "quotes": json.dumps(sorted(o.quote for o in line.offers.values())),
-                  "offers": json.dumps([[o.name, str(o.price), o.days, o.qualified] for o in line.offers.values()],
-                                       ensure_ascii=False)})
-        return ""
+        v.update({"supplier_key": offer.supplier, "supplier_name": offer.name, "quoted_price": str(offer.price),
+                  "price_final": str(final_price), "lowest_supplier": lowest.name, "lowest_price": str(lowest.price),
+                  "review_on": review.isoformat() if isinstance(review, dt.date) else ""})
 
     def _may_qualify(self, supplier: Record) -> bool:
         """A supplier not yet listed may be chosen: it is a new one going on to sample and trial (S1)."""
@@ -124,6 +140,9 @@ class PriceKind(Kind):
                 return p.key
         return ""
 
+    def _row(self, row: int | None) -> str:
+        return self.t("suppliers.row_n", row=row) if row else ""
+
     def immutable(self, record: Record) -> bool:
         return record.state in DONE
 
@@ -132,7 +151,7 @@ class PriceKind(Kind):
         save_data(self.ws, record, approved_on=self.ws.clock.today().isoformat())
         rfq = self.store.record(record.data.get("rfq", ""))
         if rfq is not None:
-            context = _pdf_context(self.ws, comparison_of(self.ws, rfq))
+            context = pdf_context(self.ws, comparison_of(self.ws, rfq))
             context["approval"] = {"number": record.key, "item_no": record.data.get("item_no", ""),
                                    "supplier": record.data.get("supplier_name", ""),
                                    "price": record.data.get("price_final", ""), "reason": record.data.get("reason", ""),

@@ -55,7 +55,7 @@ class QuoteKind(Kind):
             v["item_no"], v["unit"] = item["no"], item["unit"]
             v["category"] = rfq.data.get("category", "")
             claim = (number, supplier.key, item["no"])
-            other = self.seen.get(claim) or self._stored(claim, key)
+            other = self._stored(claim, key) or self._row(self.seen.get(claim))
             if other:
                 result.problems.append(Problem("item", "suppliers.quote_twice", {"other": str(other)}))
             self.seen.setdefault(claim, row)
@@ -77,6 +77,9 @@ class QuoteKind(Kind):
                                                            q.data.get("item_no")) == claim:
                 return q.key
         return ""
+
+    def _row(self, row: int | None) -> str:
+        return self.t("suppliers.row_n", row=row) if row else ""
 
     def immutable(self, record: Record) -> bool:
         return self.immutable_key(record.key)

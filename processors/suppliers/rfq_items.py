@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from ..sourcing import same
+
 _SEP = re.compile(r"\s*[|｜\t]\s*")
 
 
@@ -56,8 +58,6 @@ def parse_items(text: str) -> tuple[list[Item], list[Bad]]:
 def find_item(items: list[dict[str, str]], name: str, spec: str) -> tuple[dict[str, str] | None, str]:
     """The inquiry's item a quote or decision names: by name, and by spec where two share the name.
     Returns (item, "") or (None, "unknown" | "ambiguous")."""
-    from ..sourcing import same
-
     named = [i for i in items if same(i["name"], name)]
     if spec:
         specced = [i for i in named if same(i["spec"], spec)]

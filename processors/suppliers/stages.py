@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..sourcing import INQUIRY, PRICE, QUALIFIED, QUOTE, STAGES, day
 from ..store.db import Record, Store
+from .inquiry import asked_of
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,6 @@ class Facts:
 
     @classmethod
     def read(cls, store: Store) -> Facts:
-        from .inquiry import asked_of
-
         asked: dict[str, str] = {}
         for rfq in store.records(INQUIRY):
             if rfq.state == "sent":
