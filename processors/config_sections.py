@@ -236,8 +236,8 @@ def load_sourcing(sec: Section) -> SourcingSettings:
     if not 0 <= before <= 365:
         raise sec.fail("review_days_before", "a whole number of days from 0 to 365")
     days = sec.get("remind_days", list, [14, 3])
-    if not all(isinstance(d, int) and 0 <= d <= 90 for d in days):
-        raise sec.fail("remind_days", "a list of whole numbers of days from 0 to 90, e.g. [14, 3]")
+    if not all(isinstance(d, int) and 0 <= d <= 730 for d in days):
+        raise sec.fail("remind_days", "a list of whole numbers of days from 0 to 730, e.g. [14, 3]")
     months = int(sec.get("scorecard_months", int, 3))
     if months not in (1, 3, 6, 12):
         raise sec.fail("scorecard_months", "1 (months), 3 (quarters), 6 (halves) or 12 (years)")

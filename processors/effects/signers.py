@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..store.db import Record
+from ..workflow.route import Route
 from ..workspace import Workspace
 
 if TYPE_CHECKING:
@@ -17,10 +18,11 @@ if TYPE_CHECKING:
 
 
 def route_signers(ws: Workspace, form: FormDef, record: Record) -> list[dict[str, str]]:
-    """[{title, title_en, name, date}] for each step of `form`'s route; a deputy's name says whom they signed for."""
+    """[{title, title_en, name, date}] for each step of `form`'s route that applies to the record (an over-price
+    order's general manager; a request's above the threshold); a deputy's name says whom they signed for."""
     rows = {r["step"]: r for r in ws.store.signoffs(record.id, record.route_version)}
     out = []
-    for step in form.route:
+    for step in Route(ws, form).steps_for(record.data):
         row = rows.get(step.name)
         person = ws.cfg.person(row["person"]) if row else None
         behalf = ws.cfg.person(row["on_behalf_of"]) if row and row["on_behalf_of"] else None

@@ -22,12 +22,13 @@ from ..workflow.route import Route
 from . import model
 from .order_state import credit_days, payment_request_due, request_payment
 from .outstanding import write_outstanding
-from .supplier_check import check_supplier
+from .supplier_check import FROM_FILE, SOURCING, SOURCING_STATES, check_supplier
 
 
 class OrderKind(Kind):
     def prepare(self) -> None:
-        mark = model.digest(self.store, model.LINE)
+        """Lines changed, or what an order is held to (S3, S6): a supplier filed, a listing or a price decided."""
+        mark = model.digest(self.store, model.LINE) + model.digest(self.store, *SOURCING, states=SOURCING_STATES)
         self.recheck_when(mark)
 
     # -- what an order row is -------------------------------------------------------------------
@@ -41,7 +42,11 @@ class OrderKind(Kind):
             if draft and not lines:
                 result.problems.append(Problem("draft", "orders.order_no_lines", {"draft": draft}))
         supplier = self.ws.cfg.supplier(str(result.values.get("supplier") or ""))
-        if not (own is not None and own.form == self.form.id and own.state in model.ISSUED):
+        if own is not None and own.form == self.form.id and own.state in model.ISSUED:
+            for name in FROM_FILE:          # issued: checked when it was signed; what the file gave stays
+                if own.data.get(name) and not result.values.get(name):
+                    result.values[name] = own.data[name]
+        else:
             check_supplier(self.store, result, lines, self.ws.clock.today())
         if not result.values.get("supplier_email") and not (supplier and supplier.email) \
                 and not result.values.get("file_email"):

@@ -15,6 +15,13 @@ from ..forms.validate import RowResult
 from ..sourcing import approved_price, dec, find_supplier, in_use, listed_categories, listings, qualification
 from ..store.db import Store
 
+#: the records an order's supplier check reads, in the states that change its outcome
+SOURCING = ("supplier", "qualified_supplier", "price_approval")
+SOURCING_STATES = ("registered", "qualified", "lapsed", "listed", "approved", "expired", "trialled")
+#: what an order takes from its supplier file (and keeps once issued)
+FROM_FILE = ("supplier_key", "category", "file_email", "file_contact", "file_phone", "file_address",
+             "file_credit_days")
+
 
 def check_supplier(store: Store, result: RowResult, lines: list[dict[str, str]], today: dt.date) -> None:
     v = result.values
