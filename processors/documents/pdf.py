@@ -355,3 +355,12 @@ def _fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def write_report_pdf(path: Path, template: str, context: Mapping[str, Any], templates_dir: Path | None) -> None:
+    """A report's PDF (not an issued document: the latest replaces the one before), put in place by rename so a
+    reader never sees half of it."""
+    body = render_pdf(template, context, templates_dir)
+    tmp = path.with_name(f".{path.name}.sheetflow-tmp")
+    tmp.write_bytes(body)
+    tmp.replace(path)

@@ -90,13 +90,11 @@ def write_report(ws: Workspace) -> Path | None:
     money = bar_chart("租金（元）：应收 / 实收 Rent: billed / collected",
                        [("至今 to date", float(data["billed"]), float(data["collected"]))], ("应收", "实收"))
     _write_xlsx(xlsx, data, ws.t)
-    from ..documents.pdf import render_pdf  # WeasyPrint is imported only when a document is made
+    from ..documents.pdf import write_report_pdf  # WeasyPrint is imported only when a document is made
 
-    body = render_pdf("lease_report", {**data, "charts": [chart, money],
-                                       "company": dict(ws.cfg.letterhead_for(T.FAMILY).__dict__)}, ws.cfg.templates_dir)
-    tmp = pdf.with_name(f".{pdf.name}.sheetflow-tmp")
-    tmp.write_bytes(body)
-    tmp.replace(pdf)
+    write_report_pdf(pdf, "lease_report", {**data, "charts": [chart, money],
+                                           "company": dict(ws.cfg.letterhead_for(T.FAMILY).__dict__)},
+                     ws.cfg.templates_dir)
     with ws.store.transaction():
         ws.store.set_meta("lease_report", mark)
     return pdf

@@ -149,12 +149,9 @@ def write_comparison(ws: Workspace, c: Comparison) -> bool:
         for cell in (sheet.cell(row=r, column=col), sheet.cell(row=r, column=col + 1)):
             cell.fill, cell.font = LOWEST_FILL, LOWEST_FONT
     save(wb, xlsx)
-    from ..documents.pdf import render_pdf  # WeasyPrint is imported only when a document is made
+    from ..documents.pdf import write_report_pdf  # WeasyPrint is imported only when a document is made
 
-    body = render_pdf("comparison", pdf_context(ws, c), ws.cfg.templates_dir)
-    tmp = pdf.with_name(f".{pdf.name}.sheetflow-tmp")
-    tmp.write_bytes(body)
-    tmp.replace(pdf)
+    write_report_pdf(pdf, "comparison", pdf_context(ws, c), ws.cfg.templates_dir)
     with ws.store.transaction():
         ws.store.set_meta(meta, mark)
     return True

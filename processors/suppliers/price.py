@@ -19,6 +19,7 @@ from ..kinds import Kind
 from ..sourcing import INQUIRY, QUOTE, dec, find_supplier, qualified_for
 from ..store.changes import digest
 from ..store.db import Record
+from ..workflow.route import Route
 from .comparison import Offer, comparison_of, offers_for, pdf_context
 from .inquiry import items_of
 from .rfq_items import find_item
@@ -161,6 +162,11 @@ class PriceKind(Kind):
 
     def guidance(self, record: Record) -> str | None:
         d = record.data
+        if record.state.startswith("awaiting:") and d.get("price_final"):
+            head = self.t("suppliers.g_price_awaiting", supplier=d.get("supplier_name", ""), item=d.get("item", ""),
+                          price=f"{dec(d.get('price_final')):,.2f}", lowest=d.get("lowest_supplier", ""),
+                          low=f"{dec(d.get('lowest_price')):,.2f}")
+            return head + " " + Route(self.ws, self.form).guidance(record.state, d, self.ws.clock.today())
         texts = {"approved": "suppliers.g_price_approved", "expired": "suppliers.g_price_expired"}
         if record.state not in texts:
             return None

@@ -212,12 +212,9 @@ def write_scorecard(ws: Workspace) -> Path | None:
     table_sheet(wb, "供货比例", SHARES, shares, note=ws.t("suppliers.shares_note"),
                 page=page_text(ws.t, "供货比例", "Supply shares", today))
     save(wb, xlsx)
-    from ..documents.pdf import render_pdf  # WeasyPrint is imported only when a document is made
+    from ..documents.pdf import write_report_pdf  # WeasyPrint is imported only when a document is made
 
-    body = render_pdf("scorecard", _context(ws, card, scores, shares), ws.cfg.templates_dir)
-    tmp = pdf.with_name(f".{pdf.name}.sheetflow-tmp")
-    tmp.write_bytes(body)
-    tmp.replace(pdf)
+    write_report_pdf(pdf, "scorecard", _context(ws, card, scores, shares), ws.cfg.templates_dir)
     with ws.store.transaction():
         ws.store.set_meta("scorecard", mark)
     return pdf
