@@ -94,18 +94,31 @@ def qualified_for(store: Store, category: str, on: dt.date) -> set[str]:
             and same(e.data.get("category", ""), category) and (day(e.data.get("valid_until")) or on) >= on}
 
 
+class PriceIndex:
+    """The price approvals in force, read once and grouped by supplier: a scorecard over thousands of order lines
+    asks for one per line, and reading every approval for each would grow with lines × approvals."""
+
+    def __init__(self, store: Store) -> None:
+        self.by_supplier: dict[str, list[Record]] = {}
+        for price in store.records(PRICE):
+            if price.state == "approved":
+                self.by_supplier.setdefault(price.data.get("supplier_key", ""), []).append(price)
+
+    def find(self, supplier_key: str, item: str, spec: str, on: dt.date) -> Record | None:
+        """The approval in force on `on` for the supplier and item (S3); the spec must match where both give one;
+        the latest approved wins."""
+        best: Record | None = None
+        for price in self.by_supplier.get(supplier_key, ()):
+            d = price.data
+            if not same(d.get("item", ""), item) or (d.get("spec") and spec and not same(d["spec"], spec)):
+                continue
+            until = day(d.get("valid_until"))
+            if until is None or on > until:
+                continue
+            if best is None or (d.get("approved_on", ""), price.key) > (best.data.get("approved_on", ""), best.key):
+                best = price
+        return best
+
+
 def approved_price(store: Store, supplier_key: str, item: str, spec: str, on: dt.date) -> Record | None:
-    """The price approval in force on `on` for the supplier and item (S3); the spec must match where both give one."""
-    best: Record | None = None
-    for price in store.records(PRICE):
-        d = price.data
-        if price.state != "approved" or d.get("supplier_key") != supplier_key or not same(d.get("item", ""), item):
-            continue
-        if d.get("spec") and spec and not same(d["spec"], spec):
-            continue
-        until = day(d.get("valid_until"))
-        if until is None or on > until:
-            continue
-        if best is None or (d.get("approved_on", ""), price.key) > (best.data.get("approved_on", ""), best.key):
-            best = price
-    return best
+    return PriceIndex(store).find(supplier_key, item, spec, on)

@@ -16,7 +16,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from ..documents.charts import bar_chart
+from ..charts import bar_chart
 from ..money import round_fen
 from ..sheets.cells import AREA, COUNT, MONEY, PERCENT
 from ..sheets.generated import LOOK, page_text, save, style_header, table_sheet, unchanged

@@ -23,11 +23,12 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from ..documents.charts import bar_chart
+from ..charts import bar_chart
+from ..config_sections import normalize_name
 from ..sheets.cells import COUNT, MONEY, PERCENT
 from ..sheets.generated import LOOK, page_text, save, table_sheet, unchanged
 from ..sheets.layout import Column
-from ..sourcing import QUALIFIED, approved_price, dec, find_supplier, same, suppliers
+from ..sourcing import QUALIFIED, PriceIndex, dec, same, suppliers
 from ..store.db import Record, Store
 from ..workspace import Workspace
 
@@ -97,13 +98,17 @@ def _lines(store: Store, order: Record) -> list[Record]:
 def build(ws: Workspace) -> Card:
     store, today, months = ws.store, ws.clock.today(), ws.cfg.sourcing.scorecard_months
     card = Card(periods=[])
+    by_name: dict[str, Record] = {}
     for s in suppliers(store):
         card.names[s.key] = s.data.get("name", "")
+        by_name[normalize_name(s.data.get("name", ""))] = by_name[s.key] = s
+    prices = PriceIndex(store)
     periods: set[str] = set()
     for order in store.records(ORDER):
         if order.state not in COUNTED:
             continue
-        supplier = find_supplier(store, order.data.get("supplier", ""))
+        named = order.data.get("supplier", "")
+        supplier = by_name.get(normalize_name(named)) or by_name.get(named.strip().upper())   # name or SU-…
         due = _day(order.data.get("confirmed_date") or order.data.get("delivery_date"))
         if supplier is None or due is None:
             continue
@@ -129,7 +134,7 @@ def build(ws: Workspace) -> Card:
             t.failed += int(line.state in FAILED or any(r["to_state"] == "failed"
                                                         for r in store.transitions(line.key)))
             t.claims += int(bool(line.data.get("claim_result")))
-            price = approved_price(store, supplier.key, line.data.get("item", ""), line.data.get("spec", ""), on)
+            price = prices.find(supplier.key, line.data.get("item", ""), line.data.get("spec", ""), on)
             if price is not None and dec(price.data.get("price_final")) > 0:
                 t.priced += 1
                 t.over += dec(line.data.get("unit_price")) / dec(price.data.get("price_final")) - 1
@@ -226,6 +231,7 @@ def _context(ws: Workspace, card: Card, scores: list[list[object]], shares: list
             if r[2] == latest and r[3]]
     chart = bar_chart(f"{latest} 准时率 / 合格率（%）On time / quality", bars, ("准时率", "合格率")) if bars else ""
     return {"date": ws.clock.today().isoformat(), "period": latest, "charts": [chart] if chart else [],
-            "scores": [[str(c) for c in r] for r in scores], "shares": [[str(c) for c in r] for r in shares],
+            "scores": [[str(c) for c in r] for r in scores if r[2] == latest],
+            "shares": [[str(c) for c in r] for r in shares if r[1] == latest],
             "no_deliveries": ws.t("suppliers.no_deliveries"),
             "company": dict(ws.cfg.letterhead_for("purchasing").__dict__)}
