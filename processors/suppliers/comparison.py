@@ -114,12 +114,17 @@ def _rows(ws: Workspace, c: Comparison) -> list[list[object]]:
             line += [offer.price, offer.days] if offer else ["—", "—"]
         low = row.lowest()
         d = row.decision.data if row.decision else {}
-        state = ws.t(f"suppliers.decision_{row.decision.state.split(':')[0]}") if row.decision else ""
+        state = decision_label(ws, row.decision)
         line += [row.qualified_count(), f"{low.name} ¥{low.price:,.2f}" if low else "—",
                  d.get("supplier_name", ""), dec(d["price_final"]) if d.get("price_final") else "",
                  d.get("reason", ""), row.decision.key if row.decision else "", state]
         out.append(line)
     return out
+
+
+def decision_label(ws: Workspace, decision: Record | None) -> str:
+    """in sign-off / price in force / rejected …: a route's awaiting:<step> states read as one."""
+    return ws.t(f"suppliers.decision_{decision.state.split(':')[0]}") if decision else ""
 
 
 def comparison_paths(ws: Workspace, rfq_key: str) -> tuple[Path, Path]:
@@ -169,7 +174,7 @@ def pdf_context(ws: Workspace, c: Comparison) -> dict[str, Any]:
             "qualified": row.qualified_count(), "lowest": low.name if low else "",
             "chosen": d.get("supplier_name", ""), "price": d.get("price_final", ""), "reason": d.get("reason", ""),
             "decision": row.decision.key if row.decision else "",
-            "state": ws.t(f"suppliers.decision_{row.decision.state.split(':')[0]}") if row.decision else ""})
+            "state": decision_label(ws, row.decision)})
     return {"rfq": {"number": c.rfq.key, "category": c.rfq.data.get("category", ""),
                     "date": ws.clock.today().isoformat(), "min_quotes": ws.cfg.sourcing.min_quotes},
             "suppliers": [{"number": n, "name": name, "qualified": q} for n, name, q in c.suppliers],

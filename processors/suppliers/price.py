@@ -16,7 +16,7 @@ from ..effects import issue_document, people, save_data, send, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
 from ..kinds import Kind
-from ..sourcing import INQUIRY, QUOTE, dec, find_supplier, qualified_for
+from ..sourcing import INQUIRY, QUOTE, day, dec, find_supplier, qualified_for
 from ..store.changes import digest
 from ..store.db import Record
 from ..workflow.route import Route
@@ -180,11 +180,11 @@ class PriceKind(Kind):
             if price.state != "approved":
                 continue
             d = price.data
-            until = _day(d.get("valid_until"))
+            until = day(d.get("valid_until"))
             if until is not None and today > until:
                 set_state(self.ws, price, "expired", self.t("suppliers.t_price_expired", day=until.isoformat()))
                 continue
-            review = _day(d.get("review_on"))
+            review = day(d.get("review_on"))
             for days in sorted(self.ws.cfg.sourcing.remind_days):   # the nearest reminder due, once
                 if review is not None and review - dt.timedelta(days=days) <= today <= review:
                     send(self.ws, f"{price.key}:review:{days}", "price_review", people(self.ws,
@@ -193,9 +193,3 @@ class PriceKind(Kind):
                          review=review.isoformat(), until=d.get("valid_until", ""), days=(review - today).days)
                     break
 
-
-def _day(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((text or "")[:10]) if text else None
-    except ValueError:
-        return None

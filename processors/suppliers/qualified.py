@@ -16,12 +16,12 @@ from ..kinds import Kind
 from ..sourcing import day, find_supplier, same, split_list
 from ..store.changes import digest
 from ..store.db import Record
-from .stages import Facts, order_of, stage_of
+from .stages import KnowsFacts, order_of, stage_of
 
 DONE = ("listed", "lapsed")
 
 
-class QualifiedKind(Kind):
+class QualifiedKind(KnowsFacts, Kind):
     def prepare(self) -> None:
         self.recheck_when(digest(self.store, "supplier", states=("trialled", "qualified", "lapsed", "not_passed")))
 
@@ -44,7 +44,7 @@ class QualifiedKind(Kind):
             result.problems.append(Problem("category", "suppliers.category_not_supplied",
                                            {"category": category, "supplier": supplier.data.get("name", ""),
                                             "categories": "、".join(offered)}))
-        stage = stage_of(supplier, Facts.read(self.store), self.ws.clock.today())
+        stage = stage_of(supplier, self.facts(), self.ws.clock.today())
         if order_of(stage.state) < order_of("trialled") and stage.state != "lapsed":
             result.problems.append(Problem("supplier", "suppliers.not_ready_for_list", {
                 "supplier": supplier.data.get("name", ""), "stage": self.t(f"suppliers.stage_{stage.state}")}))

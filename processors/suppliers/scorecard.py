@@ -28,7 +28,7 @@ from ..config_sections import normalize_name
 from ..sheets.cells import COUNT, MONEY, PERCENT
 from ..sheets.generated import LOOK, page_text, save, table_sheet, unchanged
 from ..sheets.layout import Column
-from ..sourcing import QUALIFIED, PriceIndex, dec, same, suppliers
+from ..sourcing import QUALIFIED, PriceIndex, day, dec, same, suppliers
 from ..store.db import Record, Store
 from ..workspace import Workspace
 
@@ -80,12 +80,6 @@ def period_of(day: dt.date, months: int) -> str:
     return f"{day.year}-{'Q' if months == 3 else 'H'}{index}"
 
 
-def _day(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((text or "")[:10]) if text else None
-    except ValueError:
-        return None
-
 
 def _lines(store: Store, order: Record) -> list[Record]:
     try:
@@ -109,13 +103,13 @@ def build(ws: Workspace) -> Card:
             continue
         named = order.data.get("supplier", "")
         supplier = by_name.get(normalize_name(named)) or by_name.get(named.strip().upper())   # name or SU-…
-        due = _day(order.data.get("confirmed_date") or order.data.get("delivery_date"))
+        due = day(order.data.get("confirmed_date") or order.data.get("delivery_date"))
         if supplier is None or due is None:
             continue
         period = period_of(due, months)
         periods.add(period)
         t = card.tallies.setdefault((supplier.key, period), Tally())
-        received = _day(order.data.get("received_on"))
+        received = day(order.data.get("received_on"))
         if received is not None or due < today:
             t.due += 1
             t.on_time += int(received is not None and received <= due)
@@ -126,7 +120,7 @@ def build(ws: Workspace) -> Card:
         if category:
             card.shares[(category, period, supplier.key)] = card.shares.get(
                 (category, period, supplier.key), Decimal(0)) + dec(order.data.get("total"))
-        on = _day(order.data.get("ordered_on")) or due
+        on = day(order.data.get("ordered_on")) or due
         for line in _lines(store, order):
             if line.state in ("ordered", "open", "superseded"):
                 continue

@@ -64,6 +64,18 @@ class Facts:
         return cls(asked, quoted, compared, chosen, listed)
 
 
+class KnowsFacts:
+    """Mixed into a kind: the facts read once per kind object (it lives for one sync or stage), not per row."""
+
+    store: Store
+    _facts: Facts | None = None
+
+    def facts(self) -> Facts:
+        if self._facts is None:
+            self._facts = Facts.read(self.store)
+        return self._facts
+
+
 def _rank(price: Record) -> int:
     if price.state in ("approved", "expired"):
         return 3

@@ -8,10 +8,10 @@ from ..kinds import Kind
 from ..sourcing import normalize_name
 from ..store.db import Record
 from .scorecard import write_scorecard
-from .stages import Facts, stage_of
+from .stages import KnowsFacts, stage_of
 
 
-class SupplierKind(Kind):
+class SupplierKind(KnowsFacts, Kind):
     def key_for(self, data: dict[str, str]) -> tuple[str, str, int] | None:
         """A supplier outlives the year it was registered in: SU-0001, not SU-2026-0001."""
         n = self.store.next_number("SU")
@@ -24,12 +24,12 @@ class SupplierKind(Kind):
         return ""
 
     def on_tracking(self, record: Record, before: dict[str, str], after: dict[str, str]) -> list[str]:
-        stage = stage_of(record, Facts.read(self.store), self.ws.clock.today())
+        stage = stage_of(record, self.facts(), self.ws.clock.today())
         return [self.t(stage.held)] if stage.held else []
 
     def timers(self) -> None:
         """Each supplier's stage, from the quotes, decisions, results and listings recorded until now."""
-        facts, today = Facts.read(self.store), self.ws.clock.today()
+        facts, today = self.facts(), self.ws.clock.today()
         for supplier in self.store.records(self.form.id):
             if supplier.state == "invalid" or supplier.state.startswith("awaiting:"):
                 continue
@@ -39,7 +39,7 @@ class SupplierKind(Kind):
                                                                  evidence=stage.evidence))
 
     def guidance(self, record: Record) -> str | None:
-        stage = stage_of(record, Facts.read(self.store), self.ws.clock.today())
+        stage = stage_of(record, self.facts(), self.ws.clock.today())
         text = self.t(f"suppliers.g_stage_{stage.state}", evidence=stage.evidence)
         return text + (" " + self.t(stage.held) if stage.held else "")
 
