@@ -13,6 +13,16 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .config_sales import (
+    BackupSettings,
+    CalendarSettings,
+    FeedbackSettings,
+    SalesSettings,
+    load_backup,
+    load_calendar,
+    load_feedback,
+    load_sales,
+)
 from .config_sections import (
     GoogleSettings,
     LeaseSettings,
@@ -115,6 +125,10 @@ class Config:
     orders: OrderSettings = field(default_factory=OrderSettings)
     leases: LeaseSettings = field(default_factory=LeaseSettings)
     sourcing: SourcingSettings = field(default_factory=SourcingSettings)
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    sales: SalesSettings = field(default_factory=SalesSettings)
+    feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
     suppliers: dict[str, Supplier] = field(default_factory=dict)
     backend: str = "xlsx"
     sheets_dir: Path = field(default_factory=Path)
@@ -171,7 +185,8 @@ def load_config(root: Path) -> Config:
     path = root / CONFIG_NAME
     top = Section(load_toml(path, ConfigError), path, "", ConfigError)
     top.unknown({"language", "timezone", "company", "backend", "paths", "watch", "departments",
-                 "people", "forms", "approvals", "mail", "google", "orders", "suppliers", "leases", "sourcing"})
+                 "people", "forms", "approvals", "mail", "google", "orders", "suppliers", "leases", "sourcing",
+                 "calendar", "sales", "feedback", "backup"})
     cfg = Config(root=root)
     cfg.language = top.choice("language", LANGUAGES, "zh")
     cfg.timezone = top.text("timezone", "Asia/Shanghai")
@@ -186,6 +201,10 @@ def load_config(root: Path) -> Config:
     cfg.leases = load_leases(top.section("leases", None))
     cfg.suppliers = load_suppliers(top.section("suppliers", None))
     cfg.sourcing = load_sourcing(top.section("sourcing", None))
+    cfg.calendar = load_calendar(top.section("calendar", None))
+    cfg.sales = load_sales(top.section("sales", None))
+    cfg.feedback = load_feedback(top.section("feedback", None))
+    cfg.backup = load_backup(top.section("backup", None))
 
     _load_places(top, root, cfg)
     cfg.watch = _load_watch(top.section("watch", None))

@@ -6,13 +6,11 @@ import tomllib
 from functools import cache
 from typing import Any
 
-from .resources import locale_file
+from .resources import locale_files
 
 
 @cache
 def _catalog(language: str) -> dict[str, str]:
-    with locale_file(language).open("rb") as fh:
-        data = tomllib.load(fh)
     flat: dict[str, str] = {}
 
     def walk(prefix: str, node: dict[str, Any]) -> None:
@@ -23,7 +21,13 @@ def _catalog(language: str) -> dict[str, str]:
             else:
                 flat[name] = str(value)
 
-    walk("", data)
+    for path in locale_files(language):
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        clash = sorted(set(data) & {name.split(".", 1)[0] for name in flat})
+        if clash:  # a family file may only add tables of its own, never reword another's
+            raise RuntimeError(f"{path.name}: table(s) {', '.join(clash)} already defined by an earlier locale file")
+        walk("", data)
     return flat
 
 

@@ -31,5 +31,10 @@ def locale_file(language: str) -> Path:
     return _PACKAGE / "locales" / f"{language}.toml"
 
 
+def locale_files(language: str) -> list[Path]:
+    """The language's main catalogue, then one per family (`sales.zh.toml`), so a family keeps its words apart."""
+    return [locale_file(language), *sorted((_PACKAGE / "locales").glob(f"*.{language}.toml"))]
+
+
 def package_file(relative: str) -> Path:
     return _PACKAGE / relative

@@ -24,6 +24,7 @@ from .privacy import EXPOSED, Privacy, finding_lines, secure
 from .resources import bundled_dir
 from .sheets.locks import is_lock_or_temp
 from .store import Store
+from .workcal import WorkCalendar
 
 LOCK_NAME = WORKSPACE_LOCK
 log = logging.getLogger("sheetflow")
@@ -53,10 +54,18 @@ class Workspace:
                 self.store.set_meta(EXPOSED, self.clock.now().isoformat(timespec="seconds"))
         self.rules_hash = rules_hash(self.cfg)
         self._google: Any = None
+        self._calendar: WorkCalendar | None = None
         #: False while init --sample replays history: the generated sheets and reports are written once, after
         self.generate_outputs = True
         if self.cfg.backend == "google":
             self.google_tabs()  # a form without a spreadsheet is a config error at start, not mid-pass
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The one working calendar every deadline counts on (weekends, China's holidays and 调休, days off)."""
+        if self._calendar is None:
+            self._calendar = WorkCalendar(self.cfg.calendar, self.cfg.tz)
+        return self._calendar
 
     def _tell_privacy(self) -> None:
         """Say what was found open to others: tightened (and whether codes may have been read), or not."""

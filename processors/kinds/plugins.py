@@ -41,6 +41,7 @@ BUILTIN_PLUGINS = (
     "processors.leases.sales",
     "processors.leases.fitout",
     "processors.suppliers.kinds",
+    "processors.sales.kinds",
 )
 
 

@@ -1,0 +1,9 @@
+"""(being written)"""
+
+from __future__ import annotations
+
+from ..kinds import Kind
+
+
+class MovementKind(Kind):
+    pass
