@@ -4,7 +4,9 @@ Editors save in bursts (Excel writes a temp file and renames it over the
 workbook; LibreOffice rewrites in place), so events per workbook are debounced.
 A file that cannot be read yet is retried until it has stayed unreadable for
 `settle_seconds`, and only then reported. A lock file going away, or the clock
-tick, flushes writes that were waiting for the workbook to be closed.
+tick, flushes writes that were waiting for the workbook to be closed. Between
+ticks the loop also wakes, to the second, for the earliest moment a kind said
+its timers have work (`next_due`: a customer order's 10 working minutes).
 
 Nothing a pass does ends the watcher. A pass that raises (a bug of ours, the
 workspace lock held too long by another process) is logged, with the traceback
@@ -18,6 +20,7 @@ wait is on the stop event, in small steps.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import threading
@@ -80,6 +83,17 @@ class _Events(FileSystemEventHandler):
                 del self.dirty[p]
             released, self.lock_released = self.lock_released, False
         return due, released
+
+
+def timer_due(ws: Workspace, woken_for: dt.datetime | None) -> bool:
+    """A kind's timer moment has come that no pass has run for yet (each moment wakes the watcher once)."""
+    due = ws.next_due
+    return due is not None and due != woken_for and ws.clock.now() >= due
+
+
+def seconds_to_due(ws: Workspace) -> float | None:
+    due = ws.next_due
+    return None if due is None else max((due - ws.clock.now()).total_seconds(), 0.0)
 
 
 def backoff_delay(failures: int, first: float = BACKOFF_FIRST, cap: float = BACKOFF_MAX) -> float:
@@ -215,6 +229,7 @@ class _LocalWatch:
         self.owed_all = True           # every workbook: the first pass, after a reload or a restarted watch
         self.owed_tick = False
         self.next_tick = 0.0
+        self.woken_for: dt.datetime | None = None   # the timer moment already woken for: once, not every step
 
     def run(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -239,6 +254,9 @@ class _LocalWatch:
         if now >= self.next_tick:
             self.next_tick = now + self.settings.tick_seconds
             self._tick()
+        elif timer_due(self.ws, self.woken_for):   # a deadline between ticks (C1's minutes), to the second
+            self.woken_for = self.ws.next_due
+            self.owed_tick = True
         if not self.guard.ready():  # events keep collecting meanwhile
             return
         due, released = self.events.take_due(self.settings.debounce_seconds)
@@ -353,7 +371,11 @@ def _watch_google(ws: Workspace, stop: threading.Event) -> None:
     try:
         while not stop.is_set():
             guard.run(ws, partial(run_pass, ws, final=True))
-            wait_unless_stopped(stop, max(ws.cfg.google.poll_seconds, guard.remaining()))
+            wait = ws.cfg.google.poll_seconds
+            due = seconds_to_due(ws)
+            if due is not None:   # a deadline before the next poll: wake for it (C1's minutes), at least 1 s on
+                wait = min(wait, max(due, 1.0))
+            wait_unless_stopped(stop, max(wait, guard.remaining()))
             reloaded = reloader.check(ws)
             if reloaded is not None:
                 reloaded.use_google_client(_client_to_keep(ws, reloaded))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import hashlib
 import logging
@@ -55,6 +56,8 @@ class Workspace:
         self.rules_hash = rules_hash(self.cfg)
         self._google: Any = None
         self._calendar: WorkCalendar | None = None
+        #: the earliest moment a kind's timers have work again, as the last pass saw it (watch wakes then)
+        self.next_due: dt.datetime | None = None
         #: False while init --sample replays history: the generated sheets and reports are written once, after
         self.generate_outputs = True
         if self.cfg.backend == "google":

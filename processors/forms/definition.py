@@ -18,7 +18,7 @@ from ..errors import FormDefinitionError
 from ..tomlcheck import Section, load_toml
 from .route_def import StepDef, load_route
 
-FIELD_TYPES = ("text", "integer", "decimal", "money", "date", "choice", "signature", "email", "signoff")
+FIELD_TYPES = ("text", "integer", "decimal", "money", "date", "datetime", "choice", "signature", "email", "signoff")
 NUMERIC_TYPES = ("integer", "decimal", "money")
 SYSTEM_ROLES = ("key", "status", "message", "updated")
 REQUIRED_SYSTEM_ROLES = ("key", "status", "message")

@@ -160,6 +160,42 @@ def _convert_date(fdef: FieldDef, raw: object, cfg: Config) -> dt.date:
     raise Problem(fdef.name, "not_a_date", {"value": display(raw), "example": "2026-12-15"})
 
 
+_DATETIME = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?[ T]*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
+_TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
+
+
+@converter("datetime")
+def _convert_datetime(fdef: FieldDef, raw: object, cfg: Config) -> dt.datetime | dt.time:
+    """A moment to the minute (a confirmation logged at 10:07). A time alone is taken as-is: the kind that
+    reads it knows which day it belongs to (the day its clock ran), as staff type "10:07" on the day."""
+    example = {"value": display(raw), "example": "2026-12-03 10:07"}
+    if isinstance(raw, dt.datetime):
+        return raw.replace(second=0, microsecond=0, tzinfo=None)
+    if isinstance(raw, dt.time):
+        return raw.replace(second=0, microsecond=0)
+    if isinstance(raw, dt.date):
+        raise Problem(fdef.name, "not_a_datetime", example)
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        if _SERIAL_RANGE[0] <= raw < _SERIAL_RANGE[1] + 1:
+            moment = dt.datetime.combine(_EXCEL_EPOCH, dt.time()) + dt.timedelta(days=float(raw))
+            return (moment + dt.timedelta(seconds=30)).replace(second=0, microsecond=0)
+        if 0 <= raw < 1:   # a time of day as a fraction (Excel's and Google's serial time)
+            minutes = round(float(raw) * 1440)
+            return dt.time(min(minutes // 60, 23), minutes % 60)
+        raise Problem(fdef.name, "not_a_datetime", example)
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    m = _DATETIME.match(text)
+    try:
+        if m:
+            return dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]))
+        m = _TIME.match(text)
+        if m:
+            return dt.time(int(m[1]), int(m[2]))
+    except ValueError:
+        pass
+    raise Problem(fdef.name, "not_a_datetime", example)
+
+
 def choice_options(fdef: FieldDef, cfg: Config, language: str) -> list[tuple[str, str]]:
     """(value, label) pairs, the label in the workspace language, as dropdowns show them."""
     if fdef.choices_from == "departments":

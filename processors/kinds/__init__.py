@@ -12,10 +12,10 @@ its TOML alone.
 
 from __future__ import annotations
 
-from .base import Kind, amendment_key, cells_of
+from .base import Kind, amendment_key, cells_of, check_amends, differences
 from .hookspecs import hookimpl
 from .manager import FormKind
 from .plugins import KindPluginError, check_kinds, kind_for, known_kinds
 
-__all__ = ["FormKind", "Kind", "KindPluginError", "amendment_key", "cells_of", "check_kinds", "hookimpl", "kind_for",
-           "known_kinds"]
+__all__ = ["FormKind", "Kind", "KindPluginError", "amendment_key", "cells_of", "check_amends", "check_kinds",
+           "differences", "hookimpl", "kind_for", "known_kinds"]

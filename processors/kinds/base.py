@@ -9,7 +9,9 @@ hookspecs.py; the docstrings here only say what the default is.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from ..forms.fields import Problem
@@ -81,6 +83,10 @@ class Kind:
     def timers(self) -> None:
         """Default: no time-driven work."""
 
+    def next_due(self) -> dt.datetime | None:
+        """Default: nothing due sooner than the watcher's tick."""
+        return None
+
     def finish(self) -> None:
         """Default: nothing to settle at the end of a pass."""
 
@@ -94,6 +100,41 @@ def cells_of(data: dict[str, str]) -> dict[str, str]:
         return dict(json.loads(data.get("_cells", "{}")))
     except ValueError:
         return {}
+
+
+def check_amends(kind: Kind, result: RowResult, key: str, issued: Collection[str], problem: str,
+                 field: str = "amends") -> Record | None:
+    """An amendment row's 「修订原单」: the issued record of this form it changes, or a problem in the row.
+
+    What purchase orders and customer orders share (one machinery, C2/O-rules): the original must be this
+    form's, issued (binding), not closed or already superseded, and not the row itself. Once the amendment is
+    issued its original is superseded, so the check stops then (that is the point of an amendment).
+    """
+    amends = str(result.values.get(field) or "").strip().upper()
+    if not amends:
+        return None
+    result.values[field] = amends
+    own = kind.store.record(key) if key else None
+    if own is not None and own.form == kind.form.id and own.state in issued:
+        return kind.store.record(amends)
+    original = kind.store.record(amends)
+    if original is None or original.form != kind.form.id or original.state not in issued \
+            or original.state in ("closed", "superseded") or amends == key:
+        result.problems.append(Problem(field, problem, {"order": amends}))
+        return None
+    return original
+
+
+def differences(kind: Kind, before: dict[str, str], after: dict[str, object]) -> list[tuple[str, str, str]]:
+    """(label, was, now) for each signed field an amendment changes: what the row and the document say differs."""
+    out: list[tuple[str, str, str]] = []
+    for f in kind.form.fields:
+        if not f.content or f.name in ("amends",) or f.type in ("signoff", "signature"):
+            continue
+        was, now = str(before.get(f.name) or ""), str(after.get(f.name) or "")
+        if was.strip() != now.strip():
+            out.append((kind.t.pick(f.label), was, now))
+    return out
 
 
 def amendment_key(kind: Kind, data: dict[str, str], field: str = "amends") -> tuple[str, str, int] | None:

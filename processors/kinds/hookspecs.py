@@ -25,6 +25,7 @@ transaction for what it writes.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -182,6 +183,17 @@ class KindHooks:
         are rewritten in the next round of the same pass). Every implementation
         runs; nothing is returned.
         """
+
+    @hookspec
+    def next_due(self) -> dt.datetime | None:
+        """After this pass's timers: the earliest moment this kind's timers will next have work (aware datetime).
+
+        OUTSIDE any store transaction; reads the store, changes nothing. `watch`
+        runs the timers again at that moment, to the second, instead of waiting
+        for its tick (a customer order's 10 working minutes, C1). None: nothing
+        sooner than the tick. The earliest of every implementation's answer wins.
+        """
+        raise NotImplementedError
 
     @hookspec
     def finish(self) -> None:

@@ -16,6 +16,7 @@ refuses a method whose arguments are not the spec's.
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
@@ -143,6 +144,9 @@ class FormKind(Kind):
 
     def timers(self) -> None:
         self.call("timers")
+
+    def next_due(self) -> dt.datetime | None:
+        return min((due for due in self.call("next_due") if due is not None), default=None)
 
     def finish(self) -> None:
         self.call("finish")

@@ -15,7 +15,7 @@ import json
 from ..effects import address, issue_document, people, route_signers, send, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, amendment_key
+from ..kinds import Kind, amendment_key, check_amends
 from ..money import capitals
 from ..store.db import Record
 from ..workflow.route import Route
@@ -52,15 +52,7 @@ class OrderKind(Kind):
                 and not result.values.get("file_email"):
             result.problems.append(Problem("supplier_email", "orders.supplier_email_missing",
                                            {"supplier": str(result.values.get("supplier") or "")}))
-        amends = str(result.values.get("amends") or "").strip().upper()
-        issued = own is not None and own.form == self.form.id and own.state in model.ISSUED
-        if amends and not issued:  # once issued, its original is superseded: that is the point
-            original = self.store.record(amends)
-            if original is None or original.form != self.form.id or original.state not in model.ISSUED \
-                    or original.state in ("closed", "superseded") or amends == key:
-                result.problems.append(Problem("amends", "orders.amends_unknown", {"order": amends}))
-        if amends:
-            result.values["amends"] = amends
+        check_amends(self, result, key, model.ISSUED, "orders.amends_unknown")
         result.values["lines"] = json.dumps(lines, ensure_ascii=False)
         result.values["total"] = str(model.order_total(lines))
         return result.values["lines"]

@@ -46,7 +46,8 @@ from .textfit import cjk_width, row_height, wrapped_lines
 
 VALIDATION_ROWS = 2000
 CJK = cjk_width(look.FONT_NAME)
-_NUMBER_FORMATS = {"date": "yyyy-mm-dd", "money": "#,##0.00", "decimal": "0.###", "integer": "0"}
+_NUMBER_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "money": "#,##0.00", "decimal": "0.###",
+                   "integer": "0"}
 
 
 def font(*, bold: bool = False, color: str = look.TEXT) -> Font:
