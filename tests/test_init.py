@@ -33,7 +33,7 @@ def test_generated_workbook_is_ready_to_fill(tmp_path: Path) -> None:
     assert "必填" not in notes.get("备注 Remarks", "")
     assert "请勿修改" in notes["状态 Status"]
     lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation}
-    assert lists["E2"] == '"工程部,设计部,商务部,财务部,总经办"'
+    assert lists["E2"] == '"工程部,设计部,商务部,财务部,生产部,总经办"'
     assert lists["M2"] == '"常规,非常规"'
     assert sheet.freeze_panes == "D2"                                          # number, status, message in view
     assert sheet.column_dimensions["B"].fill.fgColor.rgb.endswith("E7E6E6")    # system columns set apart
