@@ -29,6 +29,7 @@ from .leases.ledger import bills_of
 from .passes import run_pass
 from .resources import bundled_dir
 from .sales.sample_contracts import contract_steps
+from .sales.sample_feedback import feedback_steps
 from .sales.sample_orders import order_steps
 from .sheets.generate import resolve_sample_value, typed_cell
 from .workspace import Workspace
@@ -120,7 +121,7 @@ class Story:
         """Both stories on one timeline: each step typed, then one pass at its hour, oldest first."""
         steps: list[tuple[int, int, Callable[[], None]]] = [*self._sourcing(), *self._purchasing(),
                                                              *self._leasing(), *order_steps(self),
-                                                             *contract_steps(self)]
+                                                             *contract_steps(self), *feedback_steps(self)]
         steps.sort(key=lambda s: (-s[0], s[1]))
         for days_ago, hour, action in steps:
             self.at(days_ago, hour)

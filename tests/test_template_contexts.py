@@ -98,6 +98,9 @@ def more_than_the_story(example: Example) -> None:
     story.sign("purchase_request", edited, "dept_head")
     story.sign("fitout", fitouts[0], "engineering_sign")
     story.type("fitout", fitouts[1], engineering_sign=f"{no} {story.code(fitouts[1])} 图纸不全")
+    story.append("feedback", [   # C5: one new (its owner told), one received days ago (overdue: owner and superior)
+        {"customer": "示例客户甲", "email": "jia@customer.example.com", "kind": "服务", "said": "电话无人接听"},
+        {"customer": "示例客户乙", "kind": "交付", "said": "晚到两天", "received_at": NOW - dt.timedelta(days=6)}])
     story.close()
     example.sheetflow("run", "-w", str(example.root), at=NOW + dt.timedelta(hours=1))
 
@@ -106,6 +109,8 @@ def more_than_the_story(example: Example) -> None:
     story.type("purchase_request", edited, quantity=quantity + 5)      # after a signature: the route restarts
     story.type("purchase_request", guessed, dept_head="同意 ABCDEG")     # the second wrong code: locked
     story.sign("fitout", fitouts[0], "commerce_sign")
+    jia = next(k for k, r in example.records("feedback").items() if r.data.get("customer") == "示例客户甲")
+    story.type("feedback", jia, resolution="已指定专人对接")              # C5: the outcome mailed with a rating code
     story.close()
     example.sheetflow("run", "-w", str(example.root), at=NOW + dt.timedelta(hours=2))
 
