@@ -82,26 +82,34 @@ def load_calendar(sec: Section) -> CalendarSettings:
     spans: list[tuple[dt.time, dt.time]] = []
     for i, text in enumerate(sec.str_list("working_hours", ["09:00-12:00", "13:00-18:00"])):
         m = _SPAN.match(text)
-        if not m or int(m[1]) > 23 or int(m[3]) > 24 or int(m[2]) > 59 or int(m[4]) > 59:
-            raise sec.fail(f"working_hours[{i}]", f"a span like \"09:00-12:00\", got {text!r}")
+        if not m or int(m[1]) > 23 or int(m[2]) > 59 or int(m[4]) > 59 or int(m[3]) > 24 \
+                or (int(m[3]) == 24 and int(m[4]) != 0):     # 24:00 is the end of the day, 24:30 is no time
+            raise sec.fail(f"working_hours[{i}]", f"时段，如 \"09:00-12:00\" / a span like \"09:00-12:00\", "
+                                                  f"got {text!r}")
         start = dt.time(int(m[1]), int(m[2]))
         end = dt.time.max if int(m[3]) == 24 else dt.time(int(m[3]), int(m[4]))
         if end <= start or (spans and start < spans[-1][1]):
-            raise sec.fail(f"working_hours[{i}]", "spans in order through the day, each ending after it starts")
+            raise sec.fail(f"working_hours[{i}]", "时段按一天中的先后排列，且结束晚于开始 / "
+                                                  "spans in order through the day, each ending after it starts")
         spans.append((start, end))
     if not spans:
-        raise sec.fail("working_hours", "at least one span like \"09:00-18:00\"")
+        raise sec.fail("working_hours", "至少一个时段，如 \"09:00-18:00\" / at least one span like \"09:00-18:00\"")
     years: dict[int, YearDays] = {}
     ysec = sec.section("years", None)
     for name in ysec.data:
         if not str(name).isdigit() or not 2000 <= int(name) <= 2100:
-            raise ysec.fail(str(name), "a year, e.g. [calendar.years.2027]")
+            raise ysec.fail(str(name), "年份，如 [calendar.years.2027] / a year, e.g. [calendar.years.2027]")
         one = ysec.section(str(name))
         one.unknown({"holidays", "workdays"})
         hol, work = _date_list(one, "holidays"), _date_list(one, "workdays")
-        stray = [d for d in (*hol, *work) if d.year != int(name)]
-        if stray:
-            raise one.fail("holidays", f"dates of {name} only, got {stray[0].isoformat()}")
+        for key, days in (("holidays", hol), ("workdays", work)):
+            stray = [d for d in days if d.year != int(name)]
+            if stray:
+                raise one.fail(key, f"只能写 {name} 年的日期 / dates of {name} only, got {stray[0].isoformat()}")
+        both = sorted(set(hol) & set(work))
+        if both:   # which one wins would be a guess; the announcement says one or the other
+            raise one.fail("workdays", f"调休上班日不能同时是假日 / dates that are not also holidays, "
+                                       f"got {both[0].isoformat()} in both")
         years[int(name)] = YearDays(holidays=hol, workdays=work)
     return CalendarSettings(working_hours=tuple(spans), days_off=_date_list(sec, "days_off"), years=years)
 
