@@ -125,6 +125,26 @@ def test_a_bad_item_line_is_named_and_the_next_order_is_still_accepted(flow: Sal
     assert flow.so.cell(3, "key") == "SO-2026-0001" and flow.so.cell(3, "status") == "待客户确认"
 
 
+def test_a_delivery_date_already_past_is_refused_in_the_row(flow: SalesFlow) -> None:
+    flow.order(delivery_date=dt.date(2026, 11, 27))
+    assert "「交货日期」2026-11-27 已经过去" in flow.so.cell(2, "message") and flow.so.cell(2, "key") == ""
+
+
+def test_while_the_desk_is_away_its_deputy_is_told(tmp_path: Path) -> None:
+    flow = SalesFlow(tmp_path)
+    config = tmp_path / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    away = 'roles = ["sales", "order_desk"]\nabsent = [{ from = 2026-11-30, to = 2026-12-01 }]'
+    config.write_text(text.replace('roles = ["sales", "order_desk"]', away), encoding="utf-8")
+    flow.at(MONDAY)
+    try:
+        flow.order()
+        assert flow.mails(DESK) == []
+        assert len(flow.mails("sunli@example.com")) == 1    # 孙丽, 何静's deputy
+    finally:
+        flow.close()
+
+
 def test_an_accepted_order_is_binding_an_edit_is_put_back(flow: SalesFlow) -> None:
     flow.order()
     flow.so.set(2, delivery_date=dt.date(2026, 12, 25))

@@ -63,8 +63,9 @@ class CustomerOrderKind(Kind):
         v["item_list"], v["total"] = items_json(items), str(total_of(items))
         delivery = v.get("delivery_date")
         if isinstance(delivery, dt.date):
-            due = self.ws.calendar.next_working_day(delivery)
-            v["delivery_due"] = due.isoformat()
+            if delivery < self.ws.clock.today():   # a new order cannot be delivered yesterday: a typo
+                result.problems.append(Problem("delivery_date", "sales.delivery_past", {"day": delivery.isoformat()}))
+            v["delivery_due"] = self.ws.calendar.next_working_day(delivery).isoformat()
         original = check_amends(self, result, key, BINDING, "sales.amends_unknown")
         if original is not None:
             changed = differences(self, original.data, {n: _text(x) for n, x in v.items()})
