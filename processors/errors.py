@@ -142,6 +142,15 @@ class WorkspaceBusyError(SheetflowError):
     exit_code = 3
 
 
+class BackupError(SheetflowError):
+    """A backup could not be made, or one checked is damaged or incomplete. `code` selects the message in the
+    locale table [backup]; the text itself says it in Chinese, then English (logs and the CLI are read by both)."""
+
+    def __init__(self, message: str, *, code: str = "", folder: str = "") -> None:
+        self.code, self.folder = code, folder
+        super().__init__(message)
+
+
 class PassCancelled(SheetflowError):
     """watch was told to stop while a pass waited for the workspace lock: the pass did nothing, and says nothing."""
 

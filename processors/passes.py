@@ -12,10 +12,12 @@ stored, after it was committed.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
 from . import faults
+from .backup import daily_backup_due
 from .effects import produce_documents
 from .engine.books import Book
 from .engine.books.google import GoogleSheetBook
@@ -71,6 +73,7 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
                 break
         kind_phase(ws, kinds, "finish", report)
         kind_phase(ws, kinds, "outputs", report)
+        ws.next_due = next_due(ws, kinds)
         if follow_up:
             report.mail = follow_up_work(ws, report)
         if isinstance(http, PacedHTTPClient) and before is not None:
@@ -164,8 +167,20 @@ def kind_phase(ws: Workspace, kinds: dict[str, Kind], phase: str, report: PassRe
             report.faults.append(f"{phase}:{form_id}")
 
 
+def next_due(ws: Workspace, kinds: dict[str, Kind]) -> dt.datetime | None:
+    """The earliest moment any kind's timers have work again (watch wakes for it); a kind that cannot say is skipped."""
+    moments: list[dt.datetime] = []
+    for form_id, kind in kinds.items():
+        with guarded(ws, "timers", form=form_id, key=f"next_due:{form_id}"):
+            due = kind.next_due()
+            if due is not None:
+                moments.append(due)
+    return min(moments, default=None)
+
+
 def follow_up_work(ws: Workspace, report: PassReport | None = None) -> DeliveryReport | None:
-    """After the sheets show their statuses: reminders now due, then the mail; each on its own."""
+    """After the sheets show their statuses: reminders now due, then the mail, then the daily backup; each on its
+    own."""
     with guarded(ws, "route_timers", key="route_timers") as out:
         faults.point("route_timers")
         run_timers(ws)
@@ -176,9 +191,11 @@ def follow_up_work(ws: Workspace, report: PassReport | None = None) -> DeliveryR
     with guarded(ws, "mail", key="mail") as sent:
         faults.point("mail")
         delivered = deliver_due(ws)
+    with guarded(ws, "backup", key="backup:orders") as saved:
+        daily_backup_due(ws)    # C3: once a day from order_data_at on; a failure is a fault, tried again next pass
     if report is not None:
-        report.faults += [name for name, o in (("route_timers", out), ("documents", made), ("mail", sent))
-                          if o.failed]
+        report.faults += [name for name, o in (("route_timers", out), ("documents", made), ("mail", sent),
+                                               ("backup", saved)) if o.failed]
     return delivered
 
 

@@ -4,9 +4,10 @@ A workspace has a shared part, the workbooks staff edit (`sheets/`) and what
 sheetflow issues for them (`output/`: PDFs and generated workbooks, no code in
 them), and a private part: the store (sheetflow.db with its -wal, -shm and
 -journal; a queued mail's body there still carries its code), the outbox folder
-with its .eml files, the lock files and the logs in the workspace folder. What
-is private is created 0600 / 0700 (filemodes.py). Every start checks it again
-(a copy, a restore, a `chmod -R` or an older sheetflow may have loosened it),
+with its .eml files, the backups (`[backup] folder`: copies of the store), the
+lock files and the logs in the workspace folder. What is private is created
+0600 / 0700 (filemodes.py). Every start checks it again (a copy, a restore, a
+`chmod -R` or an older sheetflow may have loosened it),
 tightens what this account may change and reports what it cannot: run, watch
 and mail refuse to work then, `status` shows it.
 
@@ -75,7 +76,8 @@ def check_layout(cfg: Config) -> None:
     """The private part is never inside a shared folder: there a mode bit is all that stands between staff and
     the codes, and the share's own rules (Samba, a sync client) may not even keep it."""
     shared = [cfg.sheets_dir.resolve(), cfg.output_dir.resolve()]
-    for key, path in (("paths.state", cfg.state_path), ("paths.outbox", cfg.outbox_dir)):
+    for key, path in (("paths.state", cfg.state_path), ("paths.outbox", cfg.outbox_dir),
+                      ("backup.folder", cfg.root / cfg.backup.folder)):   # a backup holds the store's codes
         inside = next((s for s in shared if path.resolve().is_relative_to(s)), None)
         if inside is not None:
             raise ConfigError(cfg.root / "config.toml", key,
@@ -91,6 +93,8 @@ def private_paths(cfg: Config) -> Iterator[tuple[str, bool, bool, int]]:
     if state.parent.resolve() != cfg.root:
         fixed.append((state.parent, True, True))
     fixed.append((cfg.outbox_dir, True, True))
+    backups = cfg.root / cfg.backup.folder    # copies of the store (processors/backup): its codes with them
+    fixed.append((backups, True, True))
     fixed += [(cfg.root / name, False, False) for name in (WORKSPACE_LOCK, MAIL_LOCK)]
     fixed += [(p, False, False) for p in cfg.root.glob("*.log")]
     for path, folder, codes in fixed:
@@ -98,9 +102,12 @@ def private_paths(cfg: Config) -> Iterator[tuple[str, bool, bool, int]]:
             yield str(path), folder, codes, stat.S_IMODE(os.stat(path).st_mode)
     if cfg.outbox_dir.is_dir():
         yield from _inside(str(cfg.outbox_dir))
+    if backups.is_dir():   # only a store copy holds codes; the workbooks and PDFs copied beside it are shared ones
+        yield from _inside(str(backups), codes_in=state.name)
 
 
-def _inside(folder: str) -> Iterator[tuple[str, bool, bool, int]]:
+def _inside(folder: str, codes_in: str = "") -> Iterator[tuple[str, bool, bool, int]]:
+    """Everything below `folder`; with `codes_in`, only files of that name hold codes (else every file)."""
     with os.scandir(folder) as entries:
         for entry in entries:
             try:
@@ -108,9 +115,9 @@ def _inside(folder: str) -> Iterator[tuple[str, bool, bool, int]]:
             except OSError:
                 continue                  # gone meanwhile (a temp file renamed)
             is_dir = stat.S_ISDIR(mode)
-            yield entry.path, is_dir, True, stat.S_IMODE(mode)
+            yield entry.path, is_dir, not codes_in or entry.name.startswith(codes_in), stat.S_IMODE(mode)
             if is_dir:
-                yield from _inside(entry.path)
+                yield from _inside(entry.path, codes_in)
 
 
 def secure(cfg: Config) -> Privacy:

@@ -6,10 +6,12 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from .backup import status_lines as backup_status
 from .engine.rows import display_time
 from .mail.outbox import state_label as mail_state
 from .mail.sender import outbox_summary
 from .privacy import EXPOSED, finding_lines, layout
+from .workcal import status_lines as calendar_status
 from .workflow.lifecycle import Lifecycle
 from .workspace import Workspace
 
@@ -47,7 +49,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def render_status(ws: Workspace, limit: int = 50) -> str:
     t, store = ws.t, ws.store
-    out: list[str] = []
+    out: list[str] = [*calendar_status(ws.calendar, t, ws.clock.today())]   # holidays nobody knows, first
     records = store.records()
     out.append(f"== {t('cli.status_records')} ==")
     counts = Counter((r.form, r.state) for r in records)
@@ -66,7 +68,7 @@ def render_status(ws: Workspace, limit: int = 50) -> str:
         for r in records[-limit:]:
             form = ws.forms.get(r.form)
             summary = " ".join(r.data.get(k, "") for k in ("item", "spec", "quantity", "unit")).strip() or " ".join(
-                filter(None, (r.data.get("supplier") or r.data.get("project", ""),
+                filter(None, (r.data.get("supplier") or r.data.get("customer") or r.data.get("project", ""),
                               f"¥{r.data['total']}" if r.data.get("total") else ""))).strip()
             detail.append([r.key, state_label(ws, form, r.state) if form else r.state, clip(summary, 30),
                            display_time(r.updated_at), clip(r.message, 40)])
@@ -103,6 +105,7 @@ def render_status(ws: Workspace, limit: int = 50) -> str:
     out.append("")
     out.extend([*faults_section(ws, limit), *locks_section(ws), *unlanded_section(ws, limit)])
     out.extend([*outbox_section(ws, limit), *privacy_section(ws)])
+    out.extend(["", *backup_status(ws)])   # the last order-data backup (C3), or that none was made though due
     return "\n".join(out)
 
 
