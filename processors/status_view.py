@@ -65,7 +65,7 @@ def render_status(ws: Workspace, limit: int = 50) -> str:
         out.append(table([t("cli.col_form"), t("cli.col_state"), t("cli.col_count")], rows))
         out.append("")
         detail = []
-        for r in records[-limit:]:
+        for r in sorted(records, key=lambda r: r.updated_at)[-limit:]:   # the latest news, whatever its series
             form = ws.forms.get(r.form)
             summary = " ".join(r.data.get(k, "") for k in ("item", "spec", "quantity", "unit")).strip() or " ".join(
                 filter(None, (r.data.get("supplier") or r.data.get("customer") or r.data.get("project", ""),
