@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from ..cell_lines import cell_lines
 from ..money import round_fen
 
 ZERO = Decimal("0.00")
-_SEP = re.compile(r"\s*[|｜\t]\s*")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _JUNK = re.compile(r"[,，\s¥￥元]|RMB|CNY", re.IGNORECASE)
 
@@ -88,11 +88,7 @@ def parse_plan(text: str, total: Decimal) -> tuple[list[PlanLine], list[BadPlanL
     """The plan's lines in date order (blank lines skipped) and the lines that could not be read."""
     found: list[tuple[dt.date, Decimal, str]] = []
     bad: list[BadPlanLine] = []
-    for n, raw in enumerate((text or "").splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        parts = _SEP.split(line)
+    for n, line, parts in cell_lines(text):
         if len(parts) != 2:
             bad.append(BadPlanLine(n, line, "parts"))
             continue

@@ -9,13 +9,11 @@ the order is not lost and the typist sees what to fix.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from ..cell_lines import cell_lines
 from ..money import line_total, round_fen
-
-_SEP = re.compile(r"\s*[|｜\t]\s*")
 
 
 @dataclass(frozen=True)
@@ -55,11 +53,7 @@ def parse_sale_items(text: str) -> tuple[list[SaleItem], list[BadLine]]:
     """The items and the lines that are not items; blank lines are skipped, numbering follows the items."""
     items: list[SaleItem] = []
     bad: list[BadLine] = []
-    for n, raw in enumerate((text or "").splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        parts = _SEP.split(line)
+    for n, line, parts in cell_lines(text):
         if len(parts) != 5 or not parts[0]:
             bad.append(BadLine(n, line, "parts"))
             continue

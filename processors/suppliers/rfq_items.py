@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from ..cell_lines import cell_lines
 from ..sourcing import same
-
-_SEP = re.compile(r"\s*[|｜\t]\s*")
 
 
 @dataclass(frozen=True)
@@ -35,11 +33,7 @@ def parse_items(text: str) -> tuple[list[Item], list[Bad]]:
     """The items and the lines that are not items; blank lines are skipped, the numbering follows the items."""
     items: list[Item] = []
     bad: list[Bad] = []
-    for n, raw in enumerate((text or "").splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        parts = _SEP.split(line)
+    for n, line, parts in cell_lines(text):
         if len(parts) != 4 or not parts[0]:
             bad.append(Bad(n, line, "parts"))
             continue
