@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 
 from . import faults
-from .backup import daily_backup_due
+from .backup import daily_backup_due, next_backup
 from .effects import produce_documents
 from .engine.books import Book
 from .engine.books.google import GoogleSheetBook
@@ -73,9 +73,9 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
                 break
         kind_phase(ws, kinds, "finish", report)
         kind_phase(ws, kinds, "outputs", report)
-        ws.next_due = next_due(ws, kinds)
         if follow_up:
             report.mail = follow_up_work(ws, report)
+        ws.next_due = next_due(ws, kinds)
         if isinstance(http, PacedHTTPClient) and before is not None:
             report.quota = _log_quota(ws, http, before)
     return report
@@ -168,8 +168,11 @@ def kind_phase(ws: Workspace, kinds: dict[str, Kind], phase: str, report: PassRe
 
 
 def next_due(ws: Workspace, kinds: dict[str, Kind]) -> dt.datetime | None:
-    """The earliest moment any kind's timers have work again (watch wakes for it); a kind that cannot say is skipped."""
+    """The earliest moment a kind's timers or the daily backup have work again (watch wakes for it); a kind that
+    cannot say is skipped."""
     moments: list[dt.datetime] = []
+    with guarded(ws, "backup", key="next_backup"):
+        moments.append(next_backup(ws))     # C3: the daily copy at 18:00 itself
     for form_id, kind in kinds.items():
         with guarded(ws, "timers", form=form_id, key=f"next_due:{form_id}"):
             due = kind.next_due()

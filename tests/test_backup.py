@@ -203,6 +203,16 @@ def test_the_order_data_backup_is_taken_once_a_day_from_order_data_at(filled: Wo
     assert note["folder"] == filled.rel(taken[-1])
 
 
+def test_watch_is_told_to_wake_for_the_backup_at_its_time_then_for_tomorrows(filled: Workspace) -> None:
+    set_clock(filled, at(DAY, 17, 59))
+    run_pass(filled)
+    assert filled.next_due == at(DAY, 18, 0)
+    set_clock(filled, at(DAY, 18, 0))
+    run_pass(filled)
+    assert len(orders_taken(filled)) == 1
+    assert filled.next_due == at(DAY + dt.timedelta(days=1), 18, 0)
+
+
 def test_the_order_data_set_copies_the_store_and_skips_absent_sales_forms(filled: Workspace) -> None:
     set_clock(filled, at(DAY, 18))
     folder = daily_backup_due(filled)

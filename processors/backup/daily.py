@@ -39,6 +39,16 @@ def is_due(ws: Workspace) -> bool:
     return _note(ws, LAST).get("day") != now.date().isoformat()
 
 
+def next_backup(ws: Workspace) -> dt.datetime:
+    """When the next order-data backup falls due: today's order_data_at until it is made, then tomorrow's
+    (what `watch` wakes for, so the copy is taken at 18:00 itself rather than at the next tick)."""
+    now = ws.clock.now()
+    day = now.date()
+    if _note(ws, LAST).get("day") == day.isoformat():
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, ws.cfg.backup.order_data_at, now.tzinfo)
+
+
 def daily_backup_due(ws: Workspace) -> Path | None:
     """Take, verify and note today's order-data backup when it is due, then prune: its folder, or None when not
     due. Raises BackupError (zh + en) when it could not be made or did not read back."""
