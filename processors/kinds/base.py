@@ -120,7 +120,7 @@ def check_amends(kind: Kind, result: RowResult, key: str, issued: Collection[str
     original = kind.store.record(amends)
     if original is None or original.form != kind.form.id or original.state not in issued \
             or original.state in ("closed", "superseded") or amends == key:
-        result.problems.append(Problem(field, problem, {"order": amends}))
+        result.problems.append(Problem(field, problem, {"order": amends, "contract": amends}))
         return None
     return original
 

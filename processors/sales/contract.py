@@ -18,7 +18,7 @@ from typing import Any
 from ..effects import people, save_data, send, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind, amendment_key
+from ..kinds import Kind, amendment_key, check_amends
 from ..money import capitals, format_figures
 from ..store.changes import digest
 from ..store.db import Record
@@ -58,12 +58,7 @@ class ContractKind(Kind):
         v["item_list"], v["total"] = items_json(items), str(total)
         if items:
             self._plans(v, total, result.problems)
-        ref = str(v.get("amends") or "").strip().upper()
-        if ref:
-            v["amends"] = ref
-            other = self.store.record(ref)
-            if other is None or other.form != CONTRACT or other.state not in (*LIVE, "collected"):
-                result.problems.append(Problem("amends", "contracts.amends_unknown", {"contract": ref}))
+        check_amends(self, result, key, (*LIVE, "collected"), "contracts.amends_unknown")
         if own is not None and own.data.get("reviews"):
             v["reviews"] = own.data["reviews"]             # earlier rounds stay with the record
         return ""
