@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
 from ..config import Person
 from ..effects import save_data, send, set_state
@@ -24,6 +25,10 @@ from ..kinds import Kind, amendment_key, check_amends, differences
 from ..money import format_figures
 from ..store.db import Record
 from .items import items_json, parse_sale_items, stored_items, total_of
+
+if TYPE_CHECKING:
+    from ..i18n import Translator
+    from ..workspace import Workspace
 
 WAITING = ("awaiting_confirmation", "escalated")
 BINDING = ("accepted", *WAITING, "confirmed", "confirmed_late", "superseded")
@@ -37,9 +42,9 @@ def moment(text: str | None) -> dt.datetime | None:
         return None
 
 
-def on_duty(ws: object, role: str) -> list[Person]:
+def on_duty(ws: Workspace, role: str) -> list[Person]:
     """Who holds the role today; an absent holder's deputy stands in (the order desk is never unmanned)."""
-    cfg, today = ws.cfg, ws.clock.today()  # type: ignore[attr-defined]
+    cfg, today = ws.cfg, ws.clock.today()
     out: list[Person] = []
     for person in cfg.people_with_role(role):
         stand_in = cfg.person(person.deputy) if person.is_absent(today) else None
@@ -208,9 +213,9 @@ def _differs(data: dict[str, str]) -> list[tuple[str, str, str]]:
         return []
 
 
-def _differs_text(t: object, data: dict[str, str]) -> str:
+def _differs_text(t: Translator, data: dict[str, str]) -> str:
     changes = _differs(data)
     if not changes:
         return ""
     parts = "；".join(f"{label}：{was or '—'} → {now or '—'}" for label, was, now in changes)
-    return " " + t("sales.differs", amends=data.get("amends", ""), changes=parts)  # type: ignore[operator]
+    return " " + t("sales.differs", amends=data.get("amends", ""), changes=parts)
