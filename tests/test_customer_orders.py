@@ -11,10 +11,15 @@ import threading
 from pathlib import Path
 
 import pytest
+from approvals_helpers import mails
 from sales_flow import DESK, HEAD, MONDAY, SalesFlow, Shifted, so_row
 from waiting import wait_for
 
+from processors.init_workspace import init_workspace
 from processors.kinds import kind_for
+from processors.passes import run_pass
+from processors.sales.sample_orders import order_steps
+from processors.sample_story import Story
 from processors.watch import watch
 from processors.workspace import Workspace
 
@@ -215,3 +220,26 @@ def test_watch_wakes_for_the_deadline_between_ticks(tmp_path: Path) -> None:
     finally:
         stop.set()
         runner.join(timeout=30)
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 12, 7), dt.date(2026, 10, 8)], ids=["a Monday", "after National Day"])
+def test_the_example_orders_replay_at_every_stage_on_working_days(tmp_path: Path, today: dt.date) -> None:
+    root = tmp_path / "ws"
+    init_workspace(root)
+    story = Story(root, today)
+    try:
+        steps = sorted(order_steps(story), key=lambda s: (-s[0], s[1]))
+        for days_ago, hour, action in steps:
+            story.at(days_ago, hour)
+            action()
+            if days_ago:
+                story.run(days_ago, hour)
+        ws = story.at(0, 9)
+        run_pass(ws)      # your first pass: this morning's order is accepted
+        states = sorted(r.state for r in ws.store.records("customer_order"))
+        late = next(r for r in ws.store.records("customer_order") if r.state == "confirmed_late")
+        head_told = [m for m in mails(root / "outbox") if HEAD in m.to and "超时未确认" in m.subject]
+    finally:
+        story.close()
+    assert states == ["awaiting_confirmation", "confirmed", "confirmed", "confirmed_late", "superseded"]
+    assert late.data["customer"] == "徐汇滨江样板房项目部" and len(head_told) == 1
