@@ -25,6 +25,7 @@ from typing import Any
 
 from approvals_helpers import cell, sign
 
+from processors.kinds import known_kinds
 from processors.passes import run_pass
 
 OTHER = "nobody"
@@ -43,6 +44,7 @@ def other_ids() -> tuple[int, int]:
 
 def as_other_account(fn: Callable[[], Any]) -> Any:
     """fn() in a forked child that is another account (root: nobody); its result comes back as JSON."""
+    known_kinds()   # the plugins imported here: the other account may not read this machine's Python (under /root)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:                                    # the child: never back into pytest
