@@ -31,7 +31,7 @@ from .feedback_facts import (
     target_hours,
     working_hours,
 )
-from .feedback_rating import BY_CODE, BY_ROW, check_code, issue_code, parse_rating
+from .feedback_rating import BY_CODE, BY_ROW, check_code, issue_code, own_code_in, parse_rating
 from .feedback_summary import write_summary
 
 FAMILY = "sales"
@@ -160,6 +160,7 @@ class FeedbackKind(Kind):
         rating = parse_rating(typed)
         if rating.score is None:
             return
+        rating = own_code_in(ws, record, rating, typed)
         if not d.get("resolution"):
             save_data(ws, record, rating_note="feedback.rate_before_resolved")
             return
