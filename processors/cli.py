@@ -27,7 +27,13 @@ from pathlib import Path
 
 from .errors import SheetflowError
 from .i18n import Translator
-from .mail.commands import add_parser as add_mail_parser
+
+#: Commands beyond the core ones, each a module with `add_parser(sub, common)` that sets `command_module` to
+#: its own name on its parser, and `run(ws, args) -> int`; a module with `OPENS_WORKSPACE = False` is given
+#: `run(None, args)` and opens what it needs itself (restore refuses a workspace in use before opening it).
+COMMAND_MODULES = (
+    "processors.mail.commands",
+)
 
 log = logging.getLogger("sheetflow")
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE in sysexits.h
@@ -64,7 +70,10 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("-w", "--workspace", type=Path, default=Path("."), help="workspace folder (default .)")
         if name == "watch":
             cmd.add_argument("--poll", action="store_true", help="poll instead of inotify (network shares)")
-    add_mail_parser(sub, common)
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_parser(sub, common)
     return p
 
 
@@ -108,6 +117,14 @@ def _dispatch(args: argparse.Namespace) -> int:
             log.info(line)
         return 0
 
+    module_name = getattr(args, "command_module", None)
+    module = None
+    if module_name is not None:
+        import importlib
+
+        module = importlib.import_module(module_name)
+        if not getattr(module, "OPENS_WORKSPACE", True):
+            return int(module.run(None, args))
     from .workspace import Workspace
 
     ws = Workspace(args.workspace)
@@ -123,10 +140,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return run_once(ws)
         if args.command == "setup":
             return setup_google(ws)
-        if args.command == "mail":
-            from .mail.commands import run as run_mail
-
-            return run_mail(ws, args)
+        if module is not None:
+            return int(module.run(ws, args))
         from .watch import watch
 
         watch(ws, poll=args.poll)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
     mail = sub.add_parser("mail", help="send queued mail now; resend or settle a mail", parents=[common])
+    mail.set_defaults(command_module=__name__)
     actions = mail.add_subparsers(dest="mail_command", required=True)
     for name, text in (("send", "deliver every mail that is due (SMTP or .eml files in outbox/)"),
                        ("resend", "queue a mail that is 'to check' or failed again (a code mail: with a fresh code)"),

@@ -26,8 +26,14 @@ from .pass_state import PassStateMixin
 from .reissue import ReissueMixin
 from .transitions import TransitionsMixin
 
-SCHEMA_VERSION = 8  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: documents; 7: landed, faults;
-#                    8: outbox.secret_count, refusals.fingerprint, step_locks
+SCHEMA_VERSION = 9  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: documents; 7: landed, faults;
+#                    8: outbox.secret_count, refusals.fingerprint, step_locks; 9: schema_<area>.sql files
+
+
+def schema_files() -> list[Path]:
+    """schema.sql, then each area's own file: every statement IF NOT EXISTS, so running them again upgrades."""
+    main = package_file("store/schema.sql")
+    return [main, *sorted(main.parent.glob("schema_*.sql"))]
 
 
 @dataclass
@@ -74,7 +80,7 @@ class Store(PassStateMixin, TransitionsMixin, CodesMixin, ReissueMixin, OutboxMi
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         if self.conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-            schema = package_file("store/schema.sql").read_text("utf-8")
+            schema = "\n".join(p.read_text("utf-8") for p in schema_files())
             self.conn.executescript(f"BEGIN IMMEDIATE;\n{self._added_columns()}{schema}\n"
                                     f"PRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
 
