@@ -307,3 +307,17 @@ def test_report_shows_occupancy_collection_aging_and_sales_per_sqm_with_a_chart(
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "LEASING REPORT" in text and "60%" in text and "3,000.00" in text
     assert "Area by floor" in text and "117,000" in text                 # the charts' titles and bar labels
+
+
+def test_report_is_made_again_only_when_a_figure_changes(mall: Mall) -> None:
+    """A pass with nothing new leaves 经营报表 as it was (its PDF is not rendered again); bills falling due change it."""
+    mall.active()
+    out = mall.ws.cfg.output_dir
+    before = {name: (out / name).stat() for name in ("经营报表.xlsx", "经营报表.pdf")}
+    mall.run()
+    mall.run()
+    assert {name: ((out / name).stat().st_ino, (out / name).stat().st_mtime_ns) for name in before} == \
+        {name: (st.st_ino, st.st_mtime_ns) for name, st in before.items()}
+    mall.at(dt.datetime(2027, 2, 20, 9, 0))                               # bills now due: billed changes
+    mall.run()
+    assert (out / "经营报表.xlsx").stat().st_mtime_ns != before["经营报表.xlsx"].st_mtime_ns

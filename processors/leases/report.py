@@ -79,7 +79,7 @@ def write_report(ws: Workspace) -> Path | None:
     if T.LEASE not in ws.forms or not ws.store.records(T.UNIT):
         return None
     data = report_data(ws)
-    mark = repr((LOOK, sorted((str(k), repr(v)) for k, v in data.items())))
+    mark = repr((LOOK, sorted((str(k), repr(_plain(v))) for k, v in data.items())))
     xlsx = ws.cfg.output_dir / "经营报表.xlsx"
     pdf = ws.cfg.output_dir / "经营报表.pdf"
     if unchanged(ws.store, "lease_report", mark, xlsx, empty=False) and pdf.exists():
@@ -98,6 +98,14 @@ def write_report(ws: Workspace) -> Path | None:
     with ws.store.transaction():
         ws.store.set_meta("lease_report", mark)
     return pdf
+
+
+def _plain(value: Any) -> Any:
+    """The report's figures without their defaultdicts, whose repr names the factory's address (new each pass):
+    the mark must change only when a figure does, or the report and its PDF are made again every pass."""
+    if isinstance(value, dict):
+        return sorted((repr(k), _plain(v)) for k, v in value.items())
+    return value
 
 
 OCCUPANCY = [Column("维度", "Dimension"), Column("分组", "Group"), Column("铺位数", "Units", COUNT),
