@@ -310,7 +310,7 @@ def test_report_shows_occupancy_collection_aging_and_sales_per_sqm_with_a_chart(
 
 
 def test_report_is_made_again_only_when_a_figure_changes(mall: Mall) -> None:
-    """A pass with nothing new leaves 经营报表 as it was (its PDF is not rendered again); bills falling due change it."""
+    """A pass with nothing new leaves 经营报表 as it was (its PDF is not made again); bills falling due change it."""
     mall.active()
     out = mall.ws.cfg.output_dir
     before = {name: (out / name).stat() for name in ("经营报表.xlsx", "经营报表.pdf")}
