@@ -24,6 +24,7 @@ from ..guard import describe
 from ..workspace import Workspace
 from .take import ORDER_DATA, PARTIAL, BackupSet, generations, set_folder, stamp_time, take_backup
 from .verify import is_verified, mark_verified, verify
+from .weekly import full_status_lines, next_full_backup
 
 log = logging.getLogger("sheetflow")
 #: store meta keys: the last good order-data backup, and the last failure since (empty once one succeeds)
@@ -40,13 +41,14 @@ def is_due(ws: Workspace) -> bool:
 
 
 def next_backup(ws: Workspace) -> dt.datetime:
-    """When the next order-data backup falls due: today's order_data_at until it is made, then tomorrow's
-    (what `watch` wakes for, so the copy is taken at 18:00 itself rather than at the next tick)."""
+    """When the next backup falls due: today's order_data_at until it is made, then tomorrow's, or the weekly
+    full backup's moment when that comes first (what `watch` wakes for, so each copy is taken at its time
+    rather than at the next tick)."""
     now = ws.clock.now()
     day = now.date()
     if _note(ws, LAST).get("day") == day.isoformat():
         day += dt.timedelta(days=1)
-    return dt.datetime.combine(day, ws.cfg.backup.order_data_at, now.tzinfo)
+    return min(dt.datetime.combine(day, ws.cfg.backup.order_data_at, now.tzinfo), next_full_backup(ws))
 
 
 def daily_backup_due(ws: Workspace) -> Path | None:
@@ -115,7 +117,7 @@ def status_lines(ws: Workspace) -> list[str]:
         out.append(t("backup.status_due" if last else "backup.status_none_due", at=at))
     elif not last:
         out.append(t("backup.status_none", at=at))
-    return out
+    return out + full_status_lines(ws)
 
 
 def _note(ws: Workspace, key: str) -> dict[str, object]:
