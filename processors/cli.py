@@ -33,6 +33,10 @@ from .i18n import Translator
 #: `run(None, args)` and opens what it needs itself (restore refuses a workspace in use before opening it).
 COMMAND_MODULES = (
     "processors.mail.commands",
+    "processors.backup.commands",
+    "processors.adopt.commands",
+    "processors.access.commands",
+    "processors.audit.commands",
 )
 
 log = logging.getLogger("sheetflow")

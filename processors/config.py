@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .config_catalogue import CatalogueSettings, load_catalogue
 from .config_sales import (
     BackupSettings,
     CalendarSettings,
@@ -129,11 +130,13 @@ class Config:
     sales: SalesSettings = field(default_factory=SalesSettings)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
+    catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
     suppliers: dict[str, Supplier] = field(default_factory=dict)
     backend: str = "xlsx"
     sheets_dir: Path = field(default_factory=Path)
     output_dir: Path = field(default_factory=Path)
     outbox_dir: Path = field(default_factory=Path)
+    published_dir: Path = field(default_factory=Path)   # read-only copies for ordinary users (processors/access)
     state_path: Path = field(default_factory=Path)
     forms_dir: Path = field(default_factory=Path)
     templates_dir: Path = field(default_factory=Path)
@@ -186,7 +189,7 @@ def load_config(root: Path) -> Config:
     top = Section(load_toml(path, ConfigError), path, "", ConfigError)
     top.unknown({"language", "timezone", "company", "backend", "paths", "watch", "departments",
                  "people", "forms", "approvals", "mail", "google", "orders", "suppliers", "leases", "sourcing",
-                 "calendar", "sales", "feedback", "backup"})
+                 "calendar", "sales", "feedback", "backup", "catalogue"})
     cfg = Config(root=root)
     cfg.language = top.choice("language", LANGUAGES, "zh")
     cfg.timezone = top.text("timezone", "Asia/Shanghai")
@@ -205,6 +208,7 @@ def load_config(root: Path) -> Config:
     cfg.sales = load_sales(top.section("sales", None))
     cfg.feedback = load_feedback(top.section("feedback", None))
     cfg.backup = load_backup(top.section("backup", None))
+    cfg.catalogue = load_catalogue(top.section("catalogue", None))
 
     _load_places(top, root, cfg)
     cfg.watch = _load_watch(top.section("watch", None))
@@ -226,12 +230,18 @@ def _load_places(top: Section, root: Path, cfg: Config) -> None:
     cfg.backend = backend.choice("kind", ("xlsx", "google"), "xlsx")
     cfg.sheets_dir = root / backend.text("sheets_dir", "sheets")
     paths = top.section("paths", None)
-    paths.unknown({"output", "outbox", "state", "forms", "templates"})
+    paths.unknown({"output", "outbox", "state", "forms", "templates", "published"})
     cfg.output_dir = root / paths.text("output", "output")
     cfg.outbox_dir = root / paths.text("outbox", "outbox")
     cfg.state_path = root / paths.text("state", "sheetflow.db")
     cfg.forms_dir = root / paths.text("forms", "forms")
     cfg.templates_dir = root / paths.text("templates", "templates")
+    cfg.published_dir = root / paths.text("published", "published")
+    published = cfg.published_dir.resolve()   # sheetflow replaces and removes files there: a folder of its own
+    for other in (cfg.sheets_dir.resolve(), cfg.output_dir.resolve()):
+        if published == root.resolve() or published.is_relative_to(other) or other.is_relative_to(published):
+            raise paths.fail("published", f"a folder of its own, apart from the workspace folder and {other} "
+                             "(sheetflow replaces the files in it): for example the default, published")
 
 
 def _load_watch(watch: Section) -> WatchSettings:

@@ -53,6 +53,15 @@ class BackupSettings:
     order_data_at: dt.time = dt.time(18)  # C3: the daily backup of order data, local time
     keep_days: int = 30                   # backups older than this are removed (the newest is always kept)
     folder: str = "backups"               # in the workspace's private part, beside the store
+    full_weekday: int = 5                 # A4: the weekly backup of everything, ISO weekday (1 Monday … 7 Sunday)
+    full_at: dt.time = dt.time(19)        # local time on that day; a missed one is taken by the next pass
+    keep_full: int = 8                    # generations of the full backup kept (the newest good one always)
+
+
+#: what [backup] full_weekday accepts besides 1–7: English names and 周一 … 周日 / 星期一 … 星期日 (周天, 星期天)
+WEEKDAYS = {name: n for n, names in enumerate(
+    (("monday", "mon", "一"), ("tuesday", "tue", "二"), ("wednesday", "wed", "三"), ("thursday", "thu", "四"),
+     ("friday", "fri", "五"), ("saturday", "sat", "六"), ("sunday", "sun", "日", "天")), start=1) for name in names}
 
 
 def _clock(sec: Section, key: str, text: str) -> dt.time:
@@ -154,12 +163,28 @@ def load_feedback(sec: Section) -> FeedbackSettings:
 
 def load_backup(sec: Section) -> BackupSettings:
     """[backup]: when order data are copied each day and how long copies are kept (C3, A4)."""
-    sec.unknown({"order_data_at", "keep_days", "folder"})
+    sec.unknown({"order_data_at", "keep_days", "folder", "full_weekday", "full_at", "keep_full"})
     keep = int(sec.get("keep_days", int, 30))
     if not 1 <= keep <= 3650:
         raise sec.fail("keep_days", "a whole number of days from 1 to 3650")
     folder = sec.text("folder", "backups")
     if not folder or folder.startswith(("/", "..")) or "\\" in folder:
         raise sec.fail("folder", "a folder name inside the workspace, e.g. \"backups\"")
+    generations = int(sec.get("keep_full", int, 8))
+    if not 1 <= generations <= 520:
+        raise sec.fail("keep_full", "a whole number of weekly generations from 1 to 520")
     return BackupSettings(order_data_at=_clock(sec, "order_data_at", sec.text("order_data_at", "18:00")),
-                          keep_days=keep, folder=folder)
+                          keep_days=keep, folder=folder, full_weekday=_weekday(sec, "full_weekday"),
+                          full_at=_clock(sec, "full_at", sec.text("full_at", "19:00")), keep_full=generations)
+
+
+def _weekday(sec: Section, key: str) -> int:
+    value = sec.get(key, (int, str), 5)
+    text = str(value).strip().lower().removeprefix("星期").removeprefix("周")
+    day = value if isinstance(value, int) and not isinstance(value, bool) else WEEKDAYS.get(text)
+    if day is None and text.isdigit():
+        day = int(text)
+    if not isinstance(day, int) or not 1 <= day <= 7:
+        raise sec.fail(key, f"星期几：1–7（1 为星期一）、\"friday\" 或 \"星期五\" / a day of the week: 1–7 (1 is "
+                            f"Monday), \"friday\" or \"星期五\", got {value!r}")
+    return day

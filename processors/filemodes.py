@@ -23,6 +23,8 @@ OTHERS = 0o077
 #: the lock files of a workspace: one pass at a time, one deliverer at a time
 WORKSPACE_LOCK = ".sheetflow.lock"
 MAIL_LOCK = ".sheetflow-mail.lock"
+#: held (shared) by every running watcher for its whole life; `sheetflow restore` refuses while it is held
+WATCH_LOCK = ".sheetflow-watch.lock"
 
 
 def loose(mode: int) -> bool:

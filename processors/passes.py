@@ -17,7 +17,8 @@ import logging
 from pathlib import Path
 
 from . import faults
-from .backup import daily_backup_due, next_backup
+from .access import publish
+from .backup import daily_backup_due, next_backup, weekly_backup_due
 from .effects import produce_documents
 from .engine.books import Book
 from .engine.books.google import GoogleSheetBook
@@ -75,6 +76,10 @@ def run_pass(ws: Workspace, paths: set[Path] | None = None, *, final: bool = Tru
         kind_phase(ws, kinds, "outputs", report)
         if follow_up:
             report.mail = follow_up_work(ws, report)
+        with guarded(ws, publish.STAGE, key=publish.STAGE) as published:   # A1: what ordinary users read
+            publish.refresh(ws, report)
+        if published.failed:
+            report.faults.append(publish.STAGE)
         ws.next_due = next_due(ws, kinds)
         if isinstance(http, PacedHTTPClient) and before is not None:
             report.quota = _log_quota(ws, http, before)
@@ -196,9 +201,11 @@ def follow_up_work(ws: Workspace, report: PassReport | None = None) -> DeliveryR
         delivered = deliver_due(ws)
     with guarded(ws, "backup", key="backup:orders") as saved:
         daily_backup_due(ws)    # C3: once a day from order_data_at on; a failure is a fault, tried again next pass
+    with guarded(ws, "backup", key="backup:full") as full:
+        weekly_backup_due(ws)   # A4: everything, weekly at full_at, a missed one caught up; a fault like the daily
     if report is not None:
         report.faults += [name for name, o in (("route_timers", out), ("documents", made), ("mail", sent),
-                                               ("backup", saved)) if o.failed]
+                                               ("backup", saved), ("backup", full)) if o.failed]
     return delivered
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import ConfigError
-from .filemodes import MAIL_LOCK, OTHERS, PRIVATE_DIR, PRIVATE_FILE, WORKSPACE_LOCK, loose
+from .filemodes import MAIL_LOCK, OTHERS, PRIVATE_DIR, PRIVATE_FILE, WATCH_LOCK, WORKSPACE_LOCK, loose
 from .i18n import Translator
 
 #: store meta key: when a private file that held codes was found readable by others
@@ -75,7 +75,7 @@ class Privacy:
 def check_layout(cfg: Config) -> None:
     """The private part is never inside a shared folder: there a mode bit is all that stands between staff and
     the codes, and the share's own rules (Samba, a sync client) may not even keep it."""
-    shared = [cfg.sheets_dir.resolve(), cfg.output_dir.resolve()]
+    shared = [cfg.sheets_dir.resolve(), cfg.output_dir.resolve(), cfg.published_dir.resolve()]
     for key, path in (("paths.state", cfg.state_path), ("paths.outbox", cfg.outbox_dir),
                       ("backup.folder", cfg.root / cfg.backup.folder)):   # a backup holds the store's codes
         inside = next((s for s in shared if path.resolve().is_relative_to(s)), None)
@@ -95,7 +95,7 @@ def private_paths(cfg: Config) -> Iterator[tuple[str, bool, bool, int]]:
     fixed.append((cfg.outbox_dir, True, True))
     backups = cfg.root / cfg.backup.folder    # copies of the store (processors/backup): its codes with them
     fixed.append((backups, True, True))
-    fixed += [(cfg.root / name, False, False) for name in (WORKSPACE_LOCK, MAIL_LOCK)]
+    fixed += [(cfg.root / name, False, False) for name in (WORKSPACE_LOCK, MAIL_LOCK, WATCH_LOCK)]
     fixed += [(p, False, False) for p in cfg.root.glob("*.log")]
     for path, folder, codes in fixed:
         with contextlib.suppress(OSError):
@@ -191,6 +191,7 @@ def layout(cfg: Config, t: Translator) -> list[str]:
         private[0] = cfg.state_path.parent
     lines = [t("private.layout_shared", paths="  ".join(shown(cfg, p).rstrip("/") + "/" for p in shared)),
              t("private.layout_private", paths="  ".join(_private_name(cfg, p) for p in private), user=account())]
+    lines.append(t("access.layout_published", path=shown(cfg, cfg.published_dir).rstrip("/") + "/"))
     if cfg.mail.transport == "eml" and cfg.approvals.codes:
         lines.append(t("private.layout_eml", outbox=_private_name(cfg, cfg.outbox_dir)))
     return lines

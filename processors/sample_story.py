@@ -23,6 +23,7 @@ from typing import Any
 
 import openpyxl
 
+from .catalogue.sample import catalogue_steps
 from .clock import Clock
 from .forms.definition import FormDef
 from .leases.ledger import bills_of
@@ -121,7 +122,8 @@ class Story:
         """Both stories on one timeline: each step typed, then one pass at its hour, oldest first."""
         steps: list[tuple[int, int, Callable[[], None]]] = [*self._sourcing(), *self._purchasing(),
                                                              *self._leasing(), *order_steps(self),
-                                                             *contract_steps(self), *feedback_steps(self)]
+                                                             *contract_steps(self), *feedback_steps(self),
+                                                             *catalogue_steps(self)]
         steps.sort(key=lambda s: (-s[0], s[1]))
         for days_ago, hour, action in steps:
             self.at(days_ago, hour)

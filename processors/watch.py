@@ -38,6 +38,7 @@ from watchdog.observers.polling import PollingObserver
 from .errors import PassCancelled, SheetflowError
 from .passes import PassReport, run_pass
 from .sheets.locks import is_lock_or_temp, workbook_for_lock
+from .watch_lock import watching
 from .workspace import Workspace, rules_hash
 
 log = logging.getLogger("sheetflow")
@@ -203,10 +204,11 @@ def watch(ws: Workspace, *, poll: bool = False, stop: threading.Event | None = N
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    if ws.cfg.backend == "google":
-        _watch_google(ws, stop)
-        return
-    _LocalWatch(ws, poll, stop).run()
+    with watching(ws.root, stop):
+        if ws.cfg.backend == "google":
+            _watch_google(ws, stop)
+            return
+        _LocalWatch(ws, poll, stop).run()
 
 
 class _LocalWatch:

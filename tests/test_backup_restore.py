@@ -31,7 +31,8 @@ from processors.errors import ConfigError
 from processors.filemodes import MAIL_LOCK, WORKSPACE_LOCK
 from processors.passes import run_pass
 from processors.status_view import render_status
-from processors.watch import WATCH_LOCK, watch
+from processors.watch import watch
+from processors.watch_lock import WATCH_LOCK
 from processors.workspace import Workspace
 
 FRIDAY = dt.date(2026, 12, 4)     # the default full_weekday (星期五), full_at 19:00

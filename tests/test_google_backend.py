@@ -245,7 +245,8 @@ def test_setup_lays_out_headers_dropdowns_notes_and_protections(gsheet: GoogleSh
     dept = rules["E2"]["condition"]
     assert dept["type"] == "ONE_OF_LIST" and {"userEnteredValue": "工程部"} in dept["values"]
     protected = {p["description"]: p for p in fake_google.protected_ranges(sid, SHEET)}
-    assert set(protected) == {"sheetflow:key", "sheetflow:status", "sheetflow:message", "sheetflow:updated"}
+    system = {"sheetflow:key", "sheetflow:status", "sheetflow:message", "sheetflow:updated"}
+    assert system <= set(protected)                  # and each staff column to its roles (tests/test_access.py)
     assert protected["sheetflow:key"]["editors"]["users"] == [USER_EMAIL]
     tab = fake_google.book(sid).sheet_by_title(SHEET)
     assert (tab.frozen_rows, tab.frozen_columns) == (1, 3)                     # number, status, message in view
@@ -264,7 +265,7 @@ def test_setup_again_keeps_staff_columns_and_adds_what_is_missing(gsheet: Google
     after = fake_google.values(sid, SHEET)[0]
     assert after[:len(header)] == header
     assert str(after[len(header)]).startswith("系统说明")
-    assert len(fake_google.protected_ranges(sid, SHEET)) == 4               # updated, not duplicated
+    assert len(fake_google.protected_ranges(sid, SHEET)) == 4 + 12          # updated, not duplicated (12 staff)
 
 
 def test_setup_protects_signoff_columns_per_role_when_codes_are_off(tmp_path: Path, fake_google: FakeGoogle) -> None:

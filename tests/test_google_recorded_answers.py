@@ -133,12 +133,15 @@ def test_setup_reads_real_answers_and_addresses_the_tab_google_made(ws: Workspac
 def test_drive_state_reads_googles_modified_time_as_sent() -> None:
     """No recorded files.get asks for `version` (gspread asks id,name,createdTime,modifiedTime): the answer
     proves the reading of a real modifiedTime, and that a missing version leaves modifiedTime to tell edits
-    apart rather than failing."""
+    apart rather than failing, and that an answer without lastModifyingUser names nobody (the audit trail then
+    falls back to the row's person)."""
     first, later = at("CellTest.test_a1_value#2"), at("SpreadsheetTest.test_values_batch_get#2")
     with RecordedGoogle([recorded(first), recorded(later)]) as google:
         book = book_on(google, first.spreadsheet_id)
         a, b = book.drive_state(), book.drive_state()
     assert (a.version, a.modified) == ("", first.answer["modifiedTime"])
     assert a.identity() != b.identity()
+    assert a.modified_by == {}
     [sent, _] = google.sent
-    assert sent.api == "files.get" and sent.query["fields"] == ["version,modifiedTime"]
+    assert sent.api == "files.get"
+    assert sent.query["fields"] == ["version,modifiedTime,lastModifyingUser(displayName,emailAddress,me)"]

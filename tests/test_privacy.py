@@ -39,7 +39,7 @@ from processors.status_view import render_status
 from processors.workspace import Workspace
 
 WANG = "wangfang@example.com"
-SHARED = ("config.toml", "sheets", "output")     # what staff may open; everything else is private
+SHARED = ("config.toml", "sheets", "output", "published")   # what staff (and readers) open; the rest is private
 
 
 @pytest.fixture

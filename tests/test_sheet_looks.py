@@ -76,8 +76,9 @@ def _sheet(books: dict[str, Path], file: str, sheet: str) -> Any:
 def test_outcome_is_in_view_and_frozen(books: dict[str, Path], file: str, sheet: str) -> None:
     """Number, status and message stand first and are frozen with the header: no scrolling to see the outcome."""
     ws = _sheet(books, file, sheet)
-    key = next(c for c in FORMS_BY_SHEET[sheet].system if c.role == "key")
-    assert [c.value.split()[0] for c in ws[1][:3]] == [key.label["zh"], "状态", "系统说明"]
+    label = {c.role: c.label["zh"] for c in FORMS_BY_SHEET[sheet].system}
+    assert [c.value.split()[0] for c in ws[1][:3]] == [label["key"], label["status"], label["message"]]
+    assert label["status"].endswith("状态") and label["message"] == "系统说明"   # 商品目录 says 上架状态
     assert ws.freeze_panes == "D2"
     right_edge = sum(ws.column_dimensions[letter].width for letter in "ABC") * PX
     assert right_edge <= 1024, right_edge          # the message ends inside a small laptop's window

@@ -39,7 +39,7 @@ from ..i18n import Translator
 from ..store import Store
 from ..store.backup_merge import Merged, checkpoint, merge_current, written_documents
 from ..store.db import SCHEMA_VERSION
-from ..watch import WATCH_LOCK
+from ..watch_lock import WATCH_LOCK
 from ..workspace import Workspace
 from .manifest import FileEntry, Manifest, file_hash, problem
 from .take import EVERYTHING, ORDER_DATA, BackupSet, generations, set_folder

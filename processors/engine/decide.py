@@ -32,7 +32,7 @@ from .diff import Diff, clash_meta, diff_snapshot
 from .keyed import HASH_SCHEME, KeyedRows
 from .numbering import adopt_orphan, new_record, orphans, restore_cleared
 from .report import RowOutcome, SyncResult
-from .rows import INVALID, actor_of, cell_text, content_cells, content_hash, display_time
+from .rows import INVALID, actor_of, cell_text, content_cells, content_hash, display_time, signed_names, who_of
 
 log = logging.getLogger("sheetflow")
 
@@ -122,25 +122,34 @@ class Decider(KeyedRows):
         if plan.numbered and plan.outcome is not None:
             self.result.numbered.append((plan.outcome.row, plan.numbered))
 
-    def _row(self, i: int, row: SheetRow, fp: str, occ: int) -> None:
+    def validated(self, i: int, row: SheetRow, key: str) -> tuple[RowResult, str, bool]:
+        """The row as a pass checks it: (typed values and problems, content hash, blank). `sheetflow adopt`
+        checks historic rows through this same step, so what it records is what a pass would have."""
         form, snap = self.form, self.snap
         raw = {name: row.values.get(name, "") for name in (f.name for f in form.content_fields)
                if name in snap.columns}
         blank = all(is_blank(v) for v in raw.values())
         raw.update({f.name: row.values.get(f.name, "") for f in form.tracking_fields if f.name in snap.columns})
-        key = cell_text(row.values.get("key"))
         extra = ""
         if blank:
             result = RowResult(values={})
+            chash = content_hash(form, snap, row)
         else:
             result = validate_row(form, raw, self.ws.cfg, RuleContext(self.ws, key, row.number))
             extra = self.kind.check(result, key, row.number)
             self._clashes(i, key, result)
             self.split_tracking(result)
-            result.values["_cells"] = _json(content_cells(form, snap, row))
-        chash = content_hash(form, snap, row)
+            cells = content_cells(form, snap, row)
+            result.values["_cells"] = _json(cells)
+            chash = fingerprint(cells, signed_names(form, snap))   # content_hash, its cells read once
         if extra:  # what the record's signature also covers (an order's lines)
             chash = fingerprint({"row": chash, "extra": extra}, ["row", "extra"])
+        return result, chash, blank
+
+    def _row(self, i: int, row: SheetRow, fp: str, occ: int) -> None:
+        form, snap = self.form, self.snap
+        key = cell_text(row.values.get("key"))
+        result, chash, blank = self.validated(i, row, key)
         note = ""
         if key:
             record = self.store.record(key)
@@ -191,8 +200,9 @@ class Decider(KeyedRows):
             return
         data = summary_values(result.values)
         actor = actor_of(result)
-        record = adopt_orphan(self, data, chash, row.number, actor) or new_record(self, data, chash, row.number,
-                                                                                   actor, note)
+        by = who_of(self.snap, result)
+        record = adopt_orphan(self, data, chash, row.number, actor, by) or new_record(self, data, chash, row.number,
+                                                                                       actor, note, by)
         self.keys_in_sheet.add(record.key)
         parts = [note] if note else []
         signed_early = {col: "" for col in self.life.sign_columns() if cell_text(row.values.get(col))}

@@ -15,7 +15,7 @@ from ..forms.validate import RowResult, render_problems, summary_values
 from ..kinds import cells_of
 from ..sheets.base import SheetRow
 from ..store.db import Record
-from .rows import INVALID, actor_of, cell_text, content_cells
+from .rows import INVALID, actor_of, cell_text, content_cells, who_of
 
 if TYPE_CHECKING:
     from .decide import Decider
@@ -51,7 +51,7 @@ class KeyedRows:
         if record.state == INVALID or record.content_hash != chash:
             was_invalid = record.state == INVALID
             self.store.save_record(record, at=self.now, data=summary_values(result.values), content_hash=chash,
-                                   message="", row_hint=row.number)
+                                   message="", row_hint=row.number, by=who_of(self.snap, result))
             note = life.on_edit(record, was_invalid, actor_of(result))
             wanted = life.stamps(record)
             notes += [note] if note else []
@@ -76,7 +76,7 @@ class KeyedRows:
             self.store.transition(record, INVALID, actor="system", at=self.now,
                                   reason=ws.t("transition.invalidated", message=message),
                                   data=summary_values(result.values), content_hash=chash, message=message,
-                                  row_hint=row.number)
+                                  row_hint=row.number, by=who_of(self.snap, result))
             self.life.on_invalid(record)
         self.show(row, fp, f"key:{record.key}", key=record.key, state=INVALID, valid=False, message=message,
                   updated=record.updated_at)
@@ -116,7 +116,7 @@ class KeyedRows:
         if after == before:
             return refused
         data = {**{k: v for k, v in record.data.items() if k not in names}, **after}
-        self.store.save_record(record, at=self.now, data=data)
+        self.store.save_record(record, at=self.now, data=data, by=who_of(self.snap, result))
         return refused + self.kind.on_tracking(record, before, after)
 
     def free_fields(self: Decider, record: Record, result: RowResult) -> None:
@@ -126,7 +126,8 @@ class KeyedRows:
         before = {n: record.data[n] for n in names if n in record.data}
         if names and after != before:
             data = {**{k: v for k, v in record.data.items() if k not in names}, **after}
-            self.store.save_record(record, at=record.updated_at, data=data)
+            self.store.save_record(record, at=record.updated_at, data=data, by=who_of(self.snap, result),
+                                   changed_at=self.now)
 
     def put_back(self: Decider, row: SheetRow, fp: str, record: Record, message: str) -> None:
         """A settled record's signed content was edited: restore it, keep what was typed, say how to change it.

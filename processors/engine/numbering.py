@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..store.audit import Who
 from ..store.db import Record
 from .rows import format_key
 
@@ -36,7 +37,8 @@ def orphans(d: Decider) -> list[str]:
             if key not in d.keys_in_sheet and target not in live]
 
 
-def adopt_orphan(d: Decider, data: dict[str, str], chash: str, row: int, actor: str) -> Record | None:
+def adopt_orphan(d: Decider, data: dict[str, str], chash: str, row: int, actor: str,
+                 by: Who | None = None) -> Record | None:
     """A number taken for a row that changed before it could be written: this new row takes it over."""
     if not d.orphans or d.kind.key_for(data) is not None:   # a number of its own kind (a unit, an amendment)
         return None
@@ -46,13 +48,14 @@ def adopt_orphan(d: Decider, data: dict[str, str], chash: str, row: int, actor: 
         return None
     d.store.drop_pending_for_new(d.file, key)
     d.store.drop_held_mail(key)
-    d.store.save_record(record, at=d.now, data=data, content_hash=chash, message="", row_hint=row)
+    d.store.save_record(record, at=d.now, data=data, content_hash=chash, message="", row_hint=row, by=by)
     d.life.on_new(record, actor, d.ws.t("transition.submitted"))   # a fresh route version: new codes
     d.store.hold_mail(key)
     return record
 
 
-def new_record(d: Decider, data: dict[str, str], chash: str, row: int, actor: str, note: str) -> Record:
+def new_record(d: Decider, data: dict[str, str], chash: str, row: int, actor: str, note: str,
+               by: Who | None = None) -> Record:
     store, form = d.store, d.form
     special = d.kind.key_for(data)   # an amendment: PO-2026-0001-1; a unit: its unit number
     if special is not None:
@@ -63,7 +66,7 @@ def new_record(d: Decider, data: dict[str, str], chash: str, row: int, actor: st
         key = format_key(form, series, number)
     store.take_number(series, number)
     store.insert_record(form=form.id, key=key, series=series, number=number, state="", data=data,
-                        content_hash=chash, message="", file=d.file, row=row, at=d.now, landed=False)
+                        content_hash=chash, message="", file=d.file, row=row, at=d.now, landed=False, by=by)
     record = store.record(key)
     assert record is not None
     reason = d.ws.t("transition.submitted") + (f" ({note})" if note else "")

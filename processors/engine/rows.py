@@ -9,6 +9,7 @@ from ..fingerprint import fingerprint
 from ..forms.definition import FormDef
 from ..forms.validate import RowResult
 from ..sheets.base import SheetRow, Snapshot
+from ..store.audit import Who
 
 INVALID = "invalid"
 
@@ -83,3 +84,14 @@ def actor_of(result: RowResult) -> str:
         if isinstance(value, Person):
             return value.name
     return "sheet"
+
+
+def who_of(snap: Snapshot, result: RowResult) -> Who:
+    """Who the audit trail says changed a row: the backend's last modifier where it names one (Drive's, or the
+    workbook's declared one), else the person the row names; the source says which, so nobody reads a
+    declaration as proof."""
+    by = snap.extra.get("modified_by")
+    if isinstance(by, Who) and by.name:
+        return by
+    actor = actor_of(result)
+    return Who(actor, "row") if actor != "sheet" else Who("", "unknown")

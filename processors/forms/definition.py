@@ -14,8 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..access.settings import PublishDef, load_edit_roles, load_publish
 from ..errors import FormDefinitionError
 from ..tomlcheck import Section, load_toml
+from .adopt_def import AdoptDef, load_adopt
 from .route_def import StepDef, load_route
 
 FIELD_TYPES = ("text", "integer", "decimal", "money", "date", "datetime", "choice", "signature", "email", "signoff")
@@ -62,6 +64,7 @@ class FieldDef:
     #: False for a column filled after the record is signed (delivery dates, received quantity, paid on):
     #: not part of what a signature covers, and free to change on an issued document
     content: bool = True
+    edit_roles: tuple[str, ...] | None = None   # who may edit this column on Google; None: the form's edit_roles
 
     def header(self) -> str:
         return header_text(self.label)
@@ -118,6 +121,9 @@ class FormDef:
     after: tuple[str, ...] = ()              # forms whose sheets a pass reads before this one's
     signed: tuple[str, ...] = ()             # the fields a signature covers; () = every content field
     unique: tuple[str, ...] = ()             # fields no two rows may share (a unit number, the order amended)
+    adopt: AdoptDef | None = None            # how `sheetflow adopt` reads a historic row's state ([adopt])
+    publish: PublishDef = field(default_factory=PublishDef)   # which records ordinary users read (access/)
+    edit_roles: tuple[str, ...] = ()         # roles that edit the staff columns (Google: setup protects them)
 
     @property
     def content_fields(self) -> tuple[FieldDef, ...]:
@@ -239,7 +245,7 @@ def load_form(path: Path, rule_names: set[str]) -> FormDef:
     top = Section(load_toml(path, FormDefinitionError), path, "", FormDefinitionError)
     top.unknown({"id", "title", "requirements", "file", "sheet", "sheet_aliases", "numbering",
                  "fields", "rules", "system", "workflow", "route", "amount", "kind", "after", "signed",
-                 "unique"})
+                 "unique", "adopt", "publish", "edit_roles"})
     form_id = top.text("id")
     if not _NAME.match(form_id):
         raise top.fail("id", "lower-case letters, digits and _ (e.g. purchase_request)")
@@ -278,7 +284,8 @@ def load_form(path: Path, rule_names: set[str]) -> FormDef:
         prefix=prefix, digits=digits, fields=tuple(fields), system=tuple(system), rules=tuple(rules),
         on_valid=on_valid, states=states, requirements=tuple(top.str_list("requirements", [])),
         route=route, amount=amount, kind=top.text("kind", None), after=tuple(top.str_list("after", [])),
-        signed=signed, unique=unique,
+        signed=signed, unique=unique, adopt=load_adopt(top, states, {f.name: f for f in fields}, _labels),
+        publish=load_publish(top, states, names), edit_roles=load_edit_roles(top) or (),
     )
 
 
@@ -350,7 +357,7 @@ def _field_list(top: Section, key: str, names: list[str], fields: list[FieldDef]
 def _load_field(sec: Section) -> FieldDef:
     sec.unknown({"name", "label", "aliases", "type", "required", "help", "width", "choices",
                  "choices_from", "role", "same_department_as", "gt", "ge", "lt", "le",
-                 "max_length", "decimals", "default", "content"})
+                 "max_length", "decimals", "default", "content", "edit_roles"})
     name = sec.text("name")
     if not _NAME.match(name):
         raise sec.fail("name", "lower-case letters, digits and _")
@@ -386,7 +393,7 @@ def _load_field(sec: Section) -> FieldDef:
         width=float(sec.get("width", (int, float), 12)), choices=tuple(choices), choices_from=choices_from,
         role=role, same_department_as=sec.text("same_department_as", None), bounds=bounds,
         max_length=sec.get("max_length", int, None), decimals=sec.get("decimals", int, None),
-        default=default, content=sec.get("content", bool, True),
+        default=default, content=sec.get("content", bool, True), edit_roles=load_edit_roles(sec),
     )
 
 

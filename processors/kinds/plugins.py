@@ -42,6 +42,7 @@ BUILTIN_PLUGINS = (
     "processors.leases.fitout",
     "processors.suppliers.kinds",
     "processors.sales.kinds",
+    "processors.catalogue.kinds",
 )
 
 

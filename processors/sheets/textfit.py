@@ -20,6 +20,7 @@ involved (1.448 em).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -73,6 +74,7 @@ def _tokens(line: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)   # a pass writes the same few messages into thousands of rows
 def wrapped_lines(text: str, width: float, cjk: float = CJK_WIDTH) -> int:
     """Lines `text` takes in a wrapping cell `width` digits wide (a cell's padding and rounding allowed for)."""
     room = max(width - 1.0, 1.0)

@@ -19,15 +19,18 @@ from typing import Any
 
 from ..filemodes import create_private, private_dir
 from ..resources import package_file
+from .adopt import AdoptMixin
+from .audit import Who
 from .bills import BillsMixin
+from .catalogue import CatalogueMixin
 from .codes import CodesMixin
 from .outbox import OutboxMixin
 from .pass_state import PassStateMixin
 from .reissue import ReissueMixin
 from .transitions import TransitionsMixin
 
-SCHEMA_VERSION = 9  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: documents; 7: landed, faults;
-#                    8: outbox.secret_count, refusals.fingerprint, step_locks; 9: schema_<area>.sql files
+SCHEMA_VERSION = 10  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: documents; 7: landed, faults;
+#                    8: outbox.secret_count, refusals.fingerprint, step_locks; 9: schema_<area>.sql files; 10: audit
 
 
 def schema_files() -> list[Path]:
@@ -68,7 +71,8 @@ class PendingWrite:
     created_at: str
 
 
-class Store(PassStateMixin, TransitionsMixin, CodesMixin, ReissueMixin, OutboxMixin, BillsMixin):
+class Store(PassStateMixin, TransitionsMixin, CodesMixin, ReissueMixin, OutboxMixin, BillsMixin, AdoptMixin,
+            CatalogueMixin):
     def __init__(self, path: Path) -> None:
         self.path = path
         if not path.parent.exists():
@@ -172,16 +176,19 @@ class Store(PassStateMixin, TransitionsMixin, CodesMixin, ReissueMixin, OutboxMi
 
     def insert_record(self, *, form: str, key: str, series: str, number: int, state: str,
                       data: dict[str, str], content_hash: str, message: str, file: str, row: int,
-                      at: str, landed: bool = True) -> int:
+                      at: str, landed: bool = True, by: Who | None = None) -> int:
         cur = self.conn.execute(
             "INSERT INTO records (form, key, series, number, state, data, content_hash, message, file, "
             "row_hint, created_at, updated_at, landed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (form, key, series, number, state, json.dumps(data, ensure_ascii=False), content_hash, message,
              file, row, at, at, int(landed)))
-        return int(cur.lastrowid or 0)
+        record_id = int(cur.lastrowid or 0)
+        self.audit_changes(record_id, None, data, at=at, by=by)   # every field it starts with, in the audit trail
+        return record_id
 
     def update_record(self, record_id: int, *, state: str, data: dict[str, str], content_hash: str,
-                      message: str, row: int, at: str) -> None:
+                      message: str, row: int, at: str, by: Who | None = None) -> None:
+        self.audit_changes(record_id, self.stored_data(record_id), data, at=at, by=by)
         self.conn.execute(
             "UPDATE records SET state=?, data=?, content_hash=?, message=?, row_hint=?, updated_at=? WHERE id=?",
             (state, json.dumps(data, ensure_ascii=False), content_hash, message, row, at, record_id))

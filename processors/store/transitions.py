@@ -11,6 +11,8 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
+from .audit import AuditMixin, Who
+
 if TYPE_CHECKING:
     from .db import Record
 
@@ -18,12 +20,14 @@ if TYPE_CHECKING:
 _COLUMNS = ("step_opened_at", "remind_at", "notice", "message", "content_hash", "row_hint", "route_version")
 
 
-class TransitionsMixin:
+class TransitionsMixin(AuditMixin):
     conn: sqlite3.Connection
 
     def transition(self, record: Record, state: str, *, actor: str, reason: str, at: str, dirty: bool = False,
-                   data: dict[str, str] | None = None, **columns: Any) -> None:
-        """Move `record` to `state` (a no-op move is still recorded when the reason says why: a put-back)."""
+                   data: dict[str, str] | None = None, by: Who | None = None, **columns: Any) -> None:
+        """Move `record` to `state` (a no-op move is still recorded when the reason says why: a put-back).
+
+        `by`: who changed `data` for the audit trail (sheetflow itself when not given)."""
         unknown = set(columns) - set(_COLUMNS)
         assert not unknown, f"not a record column a transition sets: {unknown}"
         self.conn.execute(
@@ -32,6 +36,7 @@ class TransitionsMixin:
         sets = ["state = ?", "updated_at = ?"]
         args: list[Any] = [state, at]
         if data is not None:
+            self.audit_changes(record.id, self.stored_data(record.id), data, at=at, by=by)
             sets.append("data = ?")
             args.append(json.dumps(data, ensure_ascii=False))
             record.data = data
@@ -51,11 +56,15 @@ class TransitionsMixin:
             "INSERT INTO transitions (record_id, at, from_state, to_state, actor, reason) VALUES (?,?,?,?,?,?)",
             (record.id, at, record.state or None, record.state, actor, reason))
 
-    def save_record(self, record: Record, *, at: str, dirty: bool = False, **columns: Any) -> None:
-        """Facts of a record that are not its state (its data, its row, its content) change here."""
+    def save_record(self, record: Record, *, at: str, dirty: bool = False, by: Who | None = None,
+                    changed_at: str | None = None, **columns: Any) -> None:
+        """Facts of a record that are not its state (its data, its row, its content) change here; a change of
+        its data is kept in the audit trail as made `by` (sheetflow itself when not given) at `changed_at`
+        (a remark keeps the record's `at`, but the trail says when it was really changed)."""
         sets, args = ["updated_at = ?"], [at]
         for name, value in columns.items():
             if name == "data":
+                self.audit_changes(record.id, self.stored_data(record.id), value, at=changed_at or at, by=by)
                 value = json.dumps(value, ensure_ascii=False)
             elif name not in _COLUMNS:
                 raise AssertionError(f"not a record column: {name}")

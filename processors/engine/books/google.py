@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 
 from ... import faults
+from ...audit.who import google_who
 from ...errors import WorkbookChangedError, WorkbookError
 from ...forms.definition import FormDef
 from ...sheets.base import Snapshot
@@ -86,6 +87,7 @@ class GoogleSheetBook:
             try:
                 out.snaps[tab.form.id] = snapshot_from_grid(tab.label, grid, tab.form, self.names[tab.form.id],
                                                             state.identity(), label=tab.label)
+                out.snaps[tab.form.id].extra["modified_by"] = google_who(self.ws.cfg, state.modified_by)
             except WorkbookError as exc:
                 out.problems[tab.form.id] = exc
         return out

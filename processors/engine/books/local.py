@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from ... import faults
+from ...audit.who import local_who
 from ...errors import WorkbookChangedError, WorkbookError, WorkbookLockedError, WorkbookMissingError
 from ...forms.definition import FormDef
 from ...sheets.base import FileIdentity, Snapshot
@@ -51,7 +52,9 @@ class LocalBook:
             previous[0]["identity"] == FileIdentity.of(self.path).text()
 
     def read(self) -> Read:
-        return Read(snaps={self.form.id: read_snapshot(self.path, self.form, self.ws.sheet_name(self.form))})
+        snap = read_snapshot(self.path, self.form, self.ws.sheet_name(self.form))
+        snap.extra["modified_by"] = local_who(self.ws.cfg, self.path)   # core.xml: who the file says saved it
+        return Read(snaps={self.form.id: snap})
 
     def write(self, snaps: dict[str, Snapshot], *, decided: bool = True) -> None:
         """`decided`: the snapshot is the one this pass decided on; otherwise what the file now holds was never

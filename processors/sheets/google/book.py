@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import gspread
@@ -31,10 +31,13 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class DriveState:
     """What a files.get tells: the two things Drive promises move with every change. Who made the change
-    (lastModifyingUser) is not asked for: Drive may report it a read late, so nothing here trusts it."""
+    (lastModifyingUser) comes in the same answer but is no part of the state: Drive may report it a read late,
+    so change detection never looks at it; the audit trail records it as Google's declaration (issue 16)."""
 
     version: str
     modified: str
+    #: lastModifyingUser as this answer names it ({} when Drive gave none); not compared
+    modified_by: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def identity(self) -> VersionIdentity:
         return VersionIdentity(self.version, self.modified)
@@ -72,9 +75,12 @@ class GoogleBook:
     def drive_state(self) -> DriveState:
         """The cheap call an idle pass makes: has anything changed since we last looked?"""
         url = DRIVE_FILES.format(id=self.id)
-        params = {"fields": "version,modifiedTime", "supportsAllDrives": "true"}
+        params = {"fields": "version,modifiedTime,lastModifyingUser(displayName,emailAddress,me)",
+                  "supportsAllDrives": "true"}
         body = self._call(lambda: self.http.request("get", url, params=params).json())
-        return DriveState(version=str(body.get("version", "")), modified=str(body.get("modifiedTime", "")))
+        user = body.get("lastModifyingUser")
+        return DriveState(version=str(body.get("version", "")), modified=str(body.get("modifiedTime", "")),
+                          modified_by=user if isinstance(user, dict) else {})
 
     def titles(self) -> list[str]:
         body = self._call(lambda: self.http.request(

@@ -10,8 +10,12 @@ and the look (tab_look.py) are laid over the columns where they now are. A prote
 Protections: the system columns (number, status, message, time) may be edited
 by the service account only. Where approval codes are off, a sign-off column is
 what proves who signed, so it is editable only by the people holding that
-step's role (and the service account, which writes stamps). The spreadsheet's
-owner can always edit everything: Google does not let anyone restrict an owner.
+step's role (and the service account, which writes stamps). A form that names
+`edit_roles` (or a field its own) has each staff column protected to the people
+holding those roles and the service account (A1: back-office users edit within
+their remit; access/levels.py); a form that names none leaves its staff columns
+open, and the report says so. The spreadsheet's owner can always edit
+everything: Google does not let anyone restrict an owner.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 import gspread
 
+from ...access.levels import staff_columns
 from ...config import Config
 from ...forms.definition import FormDef, normalize_header
 from ...forms.fields import choice_options
@@ -45,6 +50,7 @@ class TabPlan:
     columns: dict[str, int] = field(default_factory=dict)   # name or role -> 1-based column
     added: list[str] = field(default_factory=list)          # headers this run appends
     created: bool = False
+    staff: list[str] = field(default_factory=list)          # what the report says of the staff columns' editors
 
 
 @dataclass
@@ -178,12 +184,38 @@ def _tab_requests(p: TabPlan, cfg: Config, t: Translator, account: str,
             fields = "userEnteredValue,note"
         reqs.append(_update_cell(sid, hr, col, cell, fields))
         reqs.append(_protect(sid, col, sys_col.role, [account], protected))
+    reqs += _staff_requests(p, cfg, t, account, protected)
     if not cfg.approvals.codes:
         for step in p.form.route:
             if step.column not in p.columns:
                 continue
             editors = [account, *sorted({pp.email for pp in cfg.people_with_role(step.role) if pp.email})]
             reqs.append(_protect(sid, p.columns[step.column] - 1, step.column, editors, protected))
+    return reqs
+
+
+def _staff_requests(p: TabPlan, cfg: Config, t: Translator, account: str,
+                    protected: dict[tuple[int, str | None], dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each staff column protected to the people whose roles may edit it (and the service account); a column
+    whose form names no roles is left open, and a protection an earlier setup gave it is taken away."""
+    reqs: list[dict[str, Any]] = []
+    editors: dict[str, list[str]] = {}
+    for group in staff_columns(cfg, p.form):
+        editors.update({name: [account, *group.emails] for name in group.fields})
+        p.staff.append(t("access.setup_protected", columns=len(group.fields), roles=", ".join(group.roles),
+                         people=", ".join(group.emails) or t("access.nobody")))
+    signing = {step.column for step in p.form.route}     # a sign-off column keeps its own rule (above)
+    for fdef in p.form.fields:
+        if fdef.type == "signoff" or fdef.name in signing or fdef.name not in p.columns:
+            continue
+        if fdef.name in editors:
+            reqs.append(_protect(p.sheet_id, p.columns[fdef.name] - 1, fdef.name, editors[fdef.name], protected))
+            continue
+        old = protected.get((p.sheet_id or 0, f"{PROTECT_PREFIX}{fdef.name}"))
+        if old is not None:
+            reqs.append({"deleteProtectedRange": {"protectedRangeId": old["protectedRangeId"]}})
+    if not editors:
+        p.staff.append(t("access.setup_open", file=p.form.path.name))
     return reqs
 
 
@@ -218,4 +250,5 @@ def describe(report: SetupReport, t: Translator) -> list[str]:
         extra = (t.pick({"zh": "；新增栏目：", "en": "; columns added: "}) + added) if added else ""
         lines.append(f"google:{report.spreadsheet}/{p.tab}: {verb}{extra} "
                      f"({column_letter(1)}–{column_letter(max(p.columns.values()))})")
+        lines += [f"  {line}" for line in p.staff]
     return lines
