@@ -12,7 +12,6 @@ again. A backup that does not read back whole is removed, since it is no backup.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import shutil
 from pathlib import Path
@@ -25,6 +24,8 @@ from ..workspace import Workspace
 from .take import ORDER_DATA, PARTIAL, BackupSet, generations, set_folder, stamp_time, take_backup
 from .verify import is_verified, mark_verified, verify
 from .weekly import full_status_lines, next_full_backup
+from .weekly import note as _note
+from .weekly import set_note as _set
 
 log = logging.getLogger("sheetflow")
 #: store meta keys: the last good order-data backup, and the last failure since (empty once one succeeds)
@@ -119,16 +120,3 @@ def status_lines(ws: Workspace) -> list[str]:
         out.append(t("backup.status_none", at=at))
     return out + full_status_lines(ws)
 
-
-def _note(ws: Workspace, key: str) -> dict[str, object]:
-    text = ws.store.meta(key)
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _set(ws: Workspace, key: str, value: dict[str, object]) -> None:
-    with ws.store.transaction():
-        ws.store.set_meta(key, json.dumps(value, ensure_ascii=False) if value else "")
