@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import openpyxl
 import pytest
 from conftest import good_row
+from orders_flow import line_row, order_row
 from orders_helpers import FormSheet
 
 from processors.adopt import commands
@@ -224,7 +226,6 @@ def test_a_workbook_from_outside_is_found_by_its_headers_and_brought_in(ws: Work
 
 
 @pytest.mark.parametrize(("form", "words"), [
-    ("purchase_order", ["采购订单暂不能接管", "订单明细.xlsx", "作为新订单录入"]),
     ("order_line", ["订单明细不能单独接管", "随其订单一同接管", "sheetflow adopt sheets/采购订单.xlsx"]),
 ])
 def test_orders_and_their_lines_are_refused_with_the_reason(ws: Workspace, form: str, words: list[str]) -> None:
@@ -337,3 +338,100 @@ def test_a_wrong_adopt_table_is_refused_at_start(tmp_path: Path, table: str, key
     path.write_text(text[:start] + "\n[adopt]\n" + table + "\n" + (text[end:] if end != -1 else ""), encoding="utf-8")
     with pytest.raises(FormDefinitionError, match=key.replace(".", r"\.")):
         load_form(path, set(RULES))
+
+
+# -- historic purchase orders, adopted with their lines -------------------------------------------------------------
+def adopted_requests(ws: Workspace) -> None:
+    """Requests PR-2026-0001/0002 adopted approved (in no plan: historic)."""
+    sheet = requests(ws)
+    sheet.put([{**good_row(quantity=300), **APPROVED, "key": "PR-2026-0001", "status": "已批准"},
+               {**good_row(item="龙骨", unit="根", quantity=50), **APPROVED, "key": "PR-2026-0002",
+                "status": "已批准"}])
+    adopt(ws, sheet.path)
+
+
+def historic_order(ws: Workspace, status: str, *, key: str = "PO-2026-0007", lines: int = 2,
+                   request: str = "PR-2026-0002", **order: Any) -> tuple[FormSheet, FormSheet]:
+    orders, lines_sheet = FormSheet(ws, "purchase_order"), FormSheet(ws, "order_line")
+    rows = [line_row(key, "PR-2026-0001"), line_row(key, request, item="龙骨", unit="根", quantity=20)][:lines]
+    lines_sheet.put(rows)
+    orders.put([{**order_row(**{"draft": "万达-石膏板", "delivery_date": dt.date(2027, 3, 1), **order}), "key": key,
+                 "status": status, "buyer_sign": "✔ 孙丽 2026-02-01", "executive_sign": "✔ 吴军 2026-02-02"}])
+    return orders, lines_sheet
+
+
+@pytest.mark.parametrize(("status", "changes", "state", "line_state"), [
+    ("已下单", {}, "placed", "ordered"),
+    ("已签批", {}, "placed", "ordered"),
+    ("placed", {"delivery_date": dt.date(2026, 10, 1)}, "overdue", "ordered"),
+    ("已到货验收", {}, "received", "received"),
+    ("已申请付款", {}, "payment_requested", "settled"),
+    ("已销单", {"paid_on": dt.date(2026, 5, 1)}, "closed", "settled"),
+])
+def test_a_historic_order_comes_in_with_its_lines_and_the_next_pass_sends_nothing(
+        make_workspace: Callable[..., Workspace], status: str, changes: dict[str, Any], state: str,
+        line_state: str) -> None:
+    ws = make_workspace()
+    adopted_requests(ws)
+    orders, lines = historic_order(ws, status, **changes)
+    assert adopt(ws, orders.path) == 0
+    order = ws.store.record("PO-2026-0007")
+    assert order is not None and order.state == state, orders.row(2)
+    assert [r.state for r in ws.store.records("order_line")] == [line_state, line_state], lines.row(2)
+    assert [lines.cell(r, "key") for r in (2, 3)] == ["POL-2026-0001", "POL-2026-0002"]
+    assert "historic order, placed before sheetflow" in ws.store.transitions("POL-2026-0001")[-1]["reason"]
+    assert order.data["total"] == "3240.00" and len(json.loads(order.data["lines"])) == 2
+    assert {p.name for p in ws.cfg.output_dir.glob("接管报告-*.xlsx")} == {
+        "接管报告-采购申请-2026-11-29.xlsx", "接管报告-采购订单-2026-11-29.xlsx", "接管报告-订单明细-2026-11-29.xlsx"}
+    written = {p: sha(p) for p in (orders.path, lines.path, requests(ws).path)}
+    history = count(ws, "transitions")
+    run_pass(ws)
+    with ws.store.transaction():
+        ws.store.forget_views()              # as when config.toml changes: every row of every sheet re-checked
+    run_pass(ws)
+    assert {p: sha(p) for p in written} == written
+    assert count(ws, "transitions") == history
+    orders.set(2, delivery_note="SH-0815")    # the sheet read again: a received order still asks no payment
+    run_pass(ws)
+    assert ws.store.record("PO-2026-0007").state == state
+    assert list((ws.root / "outbox").glob("*.eml")) == []
+    assert count(ws, "outbox") == count(ws, "codes") == count(ws, "documents") == 0
+    assert [p.name for p in ws.cfg.output_dir.glob("*.pdf")] == []
+
+
+@pytest.mark.parametrize(("lines", "names", "words"), [
+    (2, "PR-2026-0099", ["PR-2026-0099", "请先接管采购申请表"]),
+    (0, "PR-2026-0002", ["还没有「所属订单」为"]),
+])
+def test_an_order_whose_lines_cannot_come_in_is_refused_and_so_are_its_lines(
+        make_workspace: Callable[..., Workspace], lines: int, names: str, words: list[str]) -> None:
+    ws = make_workspace()
+    adopted_requests(ws)
+    orders, lines_sheet = historic_order(ws, "已下单", lines=lines, request=names)
+    adopt(ws, orders.path)
+    assert ws.store.record("PO-2026-0007") is None and ws.store.records("order_line") == []
+    message = orders.row(2)["message"]
+    assert all(w in message for w in words), message
+    assert orders.row(2)["status"] == "已下单"             # its status stays as the sheet had it
+    if lines:
+        assert "PO-2026-0007" in lines_sheet.row(2)["message"] and "未接管" in lines_sheet.row(2)["message"]
+
+
+def test_order_numbers_are_kept_and_the_series_continues(ws: Workspace) -> None:
+    adopted_requests(ws)
+    orders, lines = FormSheet(ws, "purchase_order"), FormSheet(ws, "order_line")
+    lines.put([line_row("PO-2026-0012", quantity=10), line_row("旧单-2", quantity=10)])
+    orders.put([{**order_row(draft="旧单-1"), "key": "PO-2026-0012", "status": "已销单"},
+                {**order_row(draft="旧单-2"), "key": "", "status": "已销单"}])
+    before = (sha(orders.path), sha(lines.path))
+    adopt(ws, orders.path, "--dry-run")
+    assert (sha(orders.path), sha(lines.path)) == before and ws.store.records("purchase_order") == []
+    assert ws.store.records("order_line") == []
+    adopt(ws, orders.path)
+    assert [orders.cell(r, "key") for r in (2, 3)] == ["PO-2026-0012", "PO-2026-0013"]
+    assert ws.store.next_number("PO-2026") == 14
+    history, before = count(ws, "transitions"), (sha(orders.path), sha(lines.path))
+    adopt(ws, orders.path)                 # again: nothing new
+    assert count(ws, "transitions") == history and (sha(orders.path), sha(lines.path)) == before
+    with pytest.raises(AdoptError, match="随其订单一同接管"):
+        adopt(ws, lines.path)              # the lines workbook alone is still refused

@@ -170,12 +170,18 @@ class Adopter(Decider):
         number = max(self.store.next_number(series), self.high.get(series, 0) + 1)
         return format_key(self.form, series, number), series, number
 
+    def note(self, record: Record, state: str) -> str:
+        """What the history adds for this form (a historic order's lines: why R6's plan was not asked for)."""
+        return ""
+
     def record_as_shown(self, record: Record, row: SheetRow, state: str, status: str) -> dict[str, str]:
         """One transition 接管 / adopted; the sign-off cells kept as the route's stamps of its first version, so a
         later pass reads them as signed; then what the kind keeps for a record in that state (a lease's bills).
         Returns the stamps, as `Lifecycle.stamps` would read them back."""
         version = 1 if self.form.route else 0
         reason = self.ws.t("adopt.transition", file=self.source, row=row.number, status=status or "-")
+        note = self.note(record, state)
+        reason = f"{reason} {note}" if note else reason
         self.store.transition(record, state, actor=self.by, reason=reason, at=self.now, route_version=version)
         stamps: dict[str, str] = {}
         for step in self.form.route:

@@ -13,7 +13,9 @@ store until `run` or `watch` finds it closed.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import python_calamine as pc
@@ -30,6 +32,7 @@ from ..sheets.grid import find_header, find_sheet
 from ..sheets.xlsx_read import classify, read_snapshot
 from ..workspace import Workspace
 from .adopter import Adopter
+from .orders import LineAdopter, OrderAdopter, OrderPlan, line_reasons, plan_orders
 
 
 class AdoptError(SheetflowError):
@@ -57,6 +60,7 @@ class Adoption:
     lock: str = ""
     dry_run: bool = False
     by: str = ""
+    lines: Adoption | None = None     # a purchase order's: its lines' workbook, adopted in the same run
 
 
 def choose_form(ws: Workspace, path: Path, wanted: str | None) -> FormDef:
@@ -120,7 +124,7 @@ def adopt_book(ws: Workspace, form: FormDef, source: Path, *, by: str, dry_run: 
         if dry_run:
             try:
                 with ws.store.transaction():
-                    adoption = _decide(ws, form, source, label, by, source)
+                    adoption = _decide_any(ws, form, source, label, by, source)
                     raise _DryRun
             except _DryRun:
                 adoption.dry_run = True
@@ -128,19 +132,67 @@ def adopt_book(ws: Workspace, form: FormDef, source: Path, *, by: str, dry_run: 
         if copy:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-        adoption = _decide(ws, form, target, label, by, source)
+        adoption = _decide_any(ws, form, target, label, by, source)
         adoption.copied = copy
         _write(ws, form, adoption)
+        if adoption.lines is not None:
+            _write(ws, adoption.lines.form, adoption.lines)
     return adoption
 
 
-def _decide(ws: Workspace, form: FormDef, path: Path, label: str, by: str, source: Path) -> Adoption:
+def _decide_any(ws: Workspace, form: FormDef, path: Path, label: str, by: str, source: Path) -> Adoption:
+    return _decide_orders(ws, form, path, label, by, source) if form.kind == "purchase_order" \
+        else _decide(ws, form, path, label, by, source)
+
+
+def _decide_orders(ws: Workspace, form: FormDef, path: Path, label: str, by: str, source: Path) -> Adoption:
+    """The lines, then the orders; first as a trial rolled back, which tells the orders refused for their own
+    reasons (their lines are then refused too) and each adopted order's number and due day (its lines say them)."""
+    lform = next((f for f in ws.forms.values() if f.kind == "order_line"), None)
+    lpath = next((p for p in ws.files_of(lform) if p.exists()), None) if lform else None
+    if lform is None or lpath is None:
+        raise AdoptError(ws.t("adopt.no_lines_book", file=path.name))
+    plan = plan_orders(form, read_snapshot(path, form, ws.sheet_name(form)))
+    with ws.store.transaction():
+        refused: set[int] = set()
+        try:
+            with ws.store.savepoint():
+                _, orders = _orders_once(ws, form, lform, path, lpath, label, by, source, plan, trial=True)
+                refused = {o.row for o in orders.result.outcomes if not o.valid}
+                plan.adopted = {o.row: (o.key, _due_of(ws, o.key)) for o in orders.result.outcomes if o.valid}
+                raise _DryRun
+        except _DryRun:
+            pass
+        plan.refused = refused | set(plan.line_reasons)
+        lines, orders = _orders_once(ws, form, lform, path, lpath, label, by, source, plan)
+    orders.lines = lines
+    return orders
+
+
+def _orders_once(ws: Workspace, form: FormDef, lform: FormDef, path: Path, lpath: Path, label: str, by: str,
+                 source: Path, plan: OrderPlan, trial: bool = False) -> tuple[Adoption, Adoption]:
+    lines = _decide(ws, lform, lpath, ws.rel(lpath), by, lpath,
+                    partial(LineAdopter, plan=plan, orders=form))   # type: ignore[arg-type]
+    if trial:     # the real run keeps what the trial found: a line refused only for its order adds nothing
+        refused_lines = {o.row: o.message for o in lines.result.outcomes if not o.valid and o.message}
+        line_reasons(ws, plan, lines.snap, refused_lines, form)
+    orders = _decide(ws, form, path, label, by, source, partial(OrderAdopter, plan=plan))   # type: ignore[arg-type]
+    return lines, orders
+
+
+def _due_of(ws: Workspace, key: str) -> str:
+    record = ws.store.record(key)
+    return (record.data.get("confirmed_date") or record.data.get("delivery_date") or "") if record else ""
+
+
+def _decide(ws: Workspace, form: FormDef, path: Path, label: str, by: str, source: Path,
+            make: Callable[..., Adopter] = Adopter) -> Adoption:
     ws.revalidate_if_rules_changed()    # as a pass starts: else the first pass after would re-check every row
     kind = kind_for(ws, form)
     kind.prepare()
     snap = read_snapshot(path, form, ws.sheet_name(form))
     diff = diff_snapshot(ws.store, form, snap, label)
-    adopter = Adopter(ws, form, kind, diff, by=by, source=source.name)
+    adopter = make(ws, form, kind, diff, by=by, source=source.name)
     result = adopter.run()
     changed = set(diff.changed)
     unchanged = {row.number for i, row in enumerate(snap.rows) if i not in changed}

@@ -48,7 +48,9 @@ def run(ws: Workspace, args: argparse.Namespace) -> int:
         adoption = adopt_book(ws, form, path, by=args.by or getpass.getuser(), dry_run=args.dry_run)
     except WorkbookError as exc:   # said as a pass says it in `status`
         raise AdoptError(ws.t(f"file.{exc.code}", **{"detail": exc.detail, **exc.params})) from None
-    report = None if adoption.dry_run else write_report(ws, adoption)
-    for line in summary(ws, adoption, report):
-        print(line)
+    for each in (adoption, *([adoption.lines] if adoption.lines is not None else [])):   # an order's lines too
+        each.dry_run, each.by = adoption.dry_run, adoption.by
+        report = None if each.dry_run else write_report(ws, each)
+        for line in summary(ws, each, report):
+            print(line)
     return 0

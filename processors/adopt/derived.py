@@ -4,7 +4,9 @@ had taken it there itself.
 A lease in force: its bills (the whole schedule, as `on_tracking` writes them when the signed copy comes in),
 those due before the day of adoption kept as settled before adoption (never noticed, dunned, or billed again by a
 later termination or amendment), the later ones open as usual; its unit leased. A purchase request keeps
-nothing beyond its record. Purchase orders are refused by their form's [adopt] table (their lines).
+nothing beyond its record. A purchase order received: its payment request marked historic (made before sheetflow,
+so `OrderKind.after_sync` never issues one); one overdue: the too-few-contacts notice a pass would add kept
+quietly (its escalation is history, the row is not rewritten for it).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from ..forms.definition import FormDef
 from ..leases import terms as T
 from ..leases.ledger import write_bills
 from ..leases.schedule import schedule
+from ..orders.order import HISTORIC_PAYMENT
 from ..store.db import Record
 from ..workspace import Workspace
 
@@ -21,6 +24,13 @@ from ..workspace import Workspace
 def after_adopted(ws: Workspace, form: FormDef, record: Record) -> None:
     if form.kind == "lease" and record.state == "active":
         _lease_in_force(ws, record)
+    elif form.kind == "purchase_order" and record.state == "received":
+        ws.store.set_meta(HISTORIC_PAYMENT.format(key=record.key), ws.clock.now().isoformat(timespec="seconds"))
+    elif form.kind == "purchase_order" and record.state == "overdue":
+        contacts = sum(1 for k in ("contact_1", "contact_2") if record.data.get(k))
+        if contacts < 2:
+            ws.store.flag_record(record.key, ws.t("orders.too_few_contacts", contacts=contacts))
+            ws.store.clear_dirty({record.key})
 
 
 def _lease_in_force(ws: Workspace, record: Record) -> None:

@@ -29,7 +29,8 @@ class AdoptDef:
     blank: str | None = None
     #: a date field: its year numbers a row that has no number (else the year of adoption)
     year_from: str | None = None
-    #: why this form cannot be adopted ({zh, en}); empty when it can
+    #: why this form cannot be adopted on its own ({zh, en}); empty when it can. With `states` too (order
+    #: lines): the states it is recorded in when it comes in with another form (its order)
     refuse: dict[str, str] = field(default_factory=dict)
 
 
@@ -40,7 +41,7 @@ def load_adopt(top: Section, states: dict[str, Any], fields: dict[str, Any], lab
     sec = top.section("adopt")
     sec.unknown({"states", "aliases", "filled", "blank", "year_from", "refuse"})
     refuse = labels(sec, "refuse", False)
-    if refuse:
+    if refuse and not sec.has("states"):
         return AdoptDef(refuse=refuse)
     known = tuple(states)
     chosen = tuple(sec.str_list("states"))
@@ -63,4 +64,5 @@ def load_adopt(top: Section, states: dict[str, Any], fields: dict[str, Any], lab
     year_from = sec.text("year_from", None)
     if year_from is not None and (year_from not in fields or fields[year_from].type != "date"):
         raise sec.fail("year_from", f"the name of a date field of this form, got {year_from!r}")
-    return AdoptDef(states=chosen, aliases=aliases, filled=tuple(filled), blank=blank, year_from=year_from)
+    return AdoptDef(states=chosen, aliases=aliases, filled=tuple(filled), blank=blank, year_from=year_from,
+                    refuse=refuse or {})

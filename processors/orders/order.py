@@ -24,6 +24,9 @@ from .order_state import credit_days, payment_request_due, request_payment
 from .outstanding import write_outstanding
 from .supplier_check import FROM_FILE, SOURCING, SOURCING_STATES, check_supplier
 
+#: store meta naming an order adopted as received: its payment was requested before sheetflow (processors/adopt)
+HISTORIC_PAYMENT = "adopt:historic_payment:{key}"
+
 
 class OrderKind(Kind):
     def prepare(self) -> None:
@@ -171,6 +174,8 @@ class OrderKind(Kind):
         """After the order rows were read: payments now due go out (with the delivery note and receipt typed)."""
         with self.store.transaction():
             for order in model.records(self.store, self.form.id, ("received", "payment_due")):
+                if self.store.meta(HISTORIC_PAYMENT.format(key=order.key)):
+                    continue
                 if order.state == "received" or payment_request_due(self.ws, order):
                     request_payment(self.ws, order)
 
