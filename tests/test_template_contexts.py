@@ -243,7 +243,8 @@ def test_each_mail_template_reached_the_outbox(example: Example) -> None:
             continue
         source = (BUNDLED / name).read_text(encoding="utf-8")
         subject = pattern(source, "Subject:", "\n")
-        sent = [m for m in messages if subject.fullmatch(str(m["Subject"]))]
+        # a subject too long for one header line is folded onto the next; unfolded it starts with that space
+        sent = [m for m in messages if subject.fullmatch(str(m["Subject"]).strip())]
         assert sent, f"{name}: no mail in outbox/ with a subject like {subject.pattern!r}"
         if name.replace(".txt", ".html") in mail_templates(example.language):
             assert any(m.get_body(preferencelist=("html",)) is not None for m in sent), name
