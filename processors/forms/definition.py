@@ -20,7 +20,8 @@ from ..tomlcheck import Section, load_toml
 from .adopt_def import AdoptDef, load_adopt
 from .route_def import StepDef, load_route
 
-FIELD_TYPES = ("text", "integer", "decimal", "money", "date", "datetime", "choice", "signature", "email", "signoff")
+FIELD_TYPES = ("text", "integer", "decimal", "money", "date", "datetime", "month", "choice", "signature", "email",
+               "signoff")
 NUMERIC_TYPES = ("integer", "decimal", "money")
 SYSTEM_ROLES = ("key", "status", "message", "updated")
 REQUIRED_SYSTEM_ROLES = ("key", "status", "message")

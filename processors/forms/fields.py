@@ -160,6 +160,27 @@ def _convert_date(fdef: FieldDef, raw: object, cfg: Config) -> dt.date:
     raise Problem(fdef.name, "not_a_date", {"value": display(raw), "example": "2026-12-15"})
 
 
+_MONTH_PATTERNS = [
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})月?(?:[-/.](\d{1,2})[日号]?)?(?:[ T].*)?$"),
+    re.compile(r"^(\d{4})(\d{2})$"),
+]
+
+
+@converter("month")
+def _convert_month(fdef: FieldDef, raw: object, cfg: Config) -> str:
+    """A calendar month as "2026-12". Excel turns a typed 2026-12 into the date 2026-12-01, so a date (or its
+    serial number) stands for its month; 2026年12月, 2026/12 and 202612 are read too."""
+    if isinstance(raw, dt.date | int | float) and not isinstance(raw, bool):
+        day = _convert_date(fdef, raw, cfg)
+        return f"{day.year}-{day.month:02d}"
+    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(" ", "")
+    for pattern in _MONTH_PATTERNS:
+        m = pattern.match(text)
+        if m and 1 <= int(m[2]) <= 12 and 1990 <= int(m[1]) <= 2200:
+            return f"{int(m[1])}-{int(m[2]):02d}"
+    raise Problem(fdef.name, "not_a_month", {"value": display(raw), "example": "2026-12"})
+
+
 _DATETIME = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?[ T]*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
 _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
 
