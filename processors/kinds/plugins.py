@@ -43,6 +43,7 @@ BUILTIN_PLUGINS = (
     "processors.suppliers.kinds",
     "processors.sales.kinds",
     "processors.catalogue.kinds",
+    "processors.planning.kinds",
 )
 
 

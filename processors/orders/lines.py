@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .. import plan_lines
 from ..effects import address, send, set_state
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
@@ -22,7 +23,7 @@ from .order_state import refresh_order
 class LineKind(Kind):
     def prepare(self) -> None:
         """Requests or plans were approved (or stopped being): every line's R6 check may read differently now."""
-        mark = model.digest(self.store, model.REQUEST, model.PLAN, states=("approved",))
+        mark = model.digest(self.store, model.REQUEST, model.PLAN, plan_lines.PLAN, states=("approved",))
         self.recheck_when(mark)
 
     def check(self, result: RowResult, key: str, row: int) -> str:
@@ -33,6 +34,9 @@ class LineKind(Kind):
         if not rk:
             return ""
         result.values["request"] = rk
+        if plan_lines.is_plan_line(rk):
+            self._plan_line(result, key, rk)
+            return ""
         request = self.store.record(rk)
         if request is None or request.form != model.REQUEST:
             result.problems.append(Problem("request", "orders.request_unknown", {"request": rk}))
@@ -56,6 +60,29 @@ class LineKind(Kind):
                 result.problems.append(Problem("quantity", "orders.over_approved", {
                     "request": rk, "approved": _q(approved), "ordered": _q(others), "left": _q(max(left, Decimal(0)))}))
         return ""
+
+    def _plan_line(self, result: RowResult, key: str, rk: str) -> None:
+        """R5/R6: a line of an approved monthly purchase plan is as good as an approved, planned request."""
+        found = plan_lines.find(self.store, rk)
+        if found is None:
+            result.problems.append(Problem("request", "orders.plan_line_unknown", {"request": rk}))
+            return
+        plan, line = found
+        if plan.state != "approved":
+            result.problems.append(Problem("request", "orders.plan_line_not_approved",
+                                           {"request": rk, "plan": plan.key}))
+            return
+        if str(result.values.get("unit") or "").strip() != str(line.get("unit", "")).strip():
+            result.problems.append(Problem("unit", "orders.unit_differs",
+                                           {"request": rk, "unit": line.get("unit", "")}))
+        quantity = result.values.get("quantity")
+        if isinstance(quantity, Decimal):
+            planned = plan_lines.quantity(line)
+            others = model.ordered_quantity(self.store, rk, excluding=key)
+            if quantity > planned - others:
+                result.problems.append(Problem("quantity", "orders.over_approved", {
+                    "request": rk, "approved": _q(planned), "ordered": _q(others),
+                    "left": _q(max(planned - others, Decimal(0)))}))
 
     def immutable(self, record: Record) -> bool:
         """Part of an issued order: ordered already, or its order went out and waits for the supplier (O2)."""

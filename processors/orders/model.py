@@ -13,6 +13,7 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from ..money import line_total, round_fen
+from ..plan_lines import is_plan_line
 from ..store.changes import digest as digest  # re-exported: the order kinds call model.digest
 from ..store.db import Record, Store
 
@@ -98,8 +99,9 @@ def order_project(store: Store, data: dict[str, str]) -> str:
         return data["project"].strip()
     projects: list[str] = []
     for line in json_list(data, "lines"):
-        request = store.record(line.get("request", "")) if line.get("request") else None
-        project = request.data.get("project", "").strip() if request else ""
+        ref = line.get("request", "")
+        request = store.record(ref) if ref and not is_plan_line(ref) else None
+        project = request.data.get("project", "").strip() if request else ref.rpartition("-")[0] if ref else ""
         if project and project not in projects:
             projects.append(project)
     return "、".join(projects)

@@ -26,11 +26,13 @@ from .catalogue import CatalogueMixin
 from .codes import CodesMixin
 from .outbox import OutboxMixin
 from .pass_state import PassStateMixin
+from .planning import PlanningMixin
 from .reissue import ReissueMixin
 from .transitions import TransitionsMixin
 
-SCHEMA_VERSION = 10  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: documents; 7: landed, faults;
-#                    8: outbox.secret_count, refusals.fingerprint, step_locks; 9: schema_<area>.sql files; 10: audit
+SCHEMA_VERSION = 11  # 2: meta, indexes; 3: outbox; 4: attachments; 5: bills; 6: documents; 7: landed, faults;
+#                    8: outbox.secret_count, refusals.fingerprint, step_locks; 9: schema_<area>.sql files; 10: audit;
+#                    11: plan_versions
 
 
 def schema_files() -> list[Path]:
@@ -72,7 +74,7 @@ class PendingWrite:
 
 
 class Store(PassStateMixin, TransitionsMixin, CodesMixin, ReissueMixin, OutboxMixin, BillsMixin, AdoptMixin,
-            CatalogueMixin):
+            CatalogueMixin, PlanningMixin):
     def __init__(self, path: Path) -> None:
         self.path = path
         if not path.parent.exists():
