@@ -44,6 +44,7 @@ from processors.planning.mrp import (  # noqa: E402
     normal_code,
     order_quantity,
 )
+from processors.planning.serial import pack  # noqa: E402
 
 PER_UNIT = [Decimal(x) for x in ("0.25", "0.5", "1", "1", "2", "4", "1.5")]
 SCRAP = [Decimal(x) for x in ("1", "2", "2.5", "5")]
@@ -155,6 +156,7 @@ def main() -> None:
     cycles, _ = timed(lambda: find_cycles(f.quotas), args.repeat)
     ours, plan = timed(lambda: compute(f.tasks, f.quotas, f.stocks, f.on_order, {}), args.repeat)
     theirs, naive_plan = timed(lambda: naive(f), args.repeat)
+    packed, _ = timed(lambda: pack(plan, {}), args.repeat)   # type: ignore[arg-type]
     assert isinstance(plan, Plan) and isinstance(naive_plan, dict)
     check(plan, naive_plan)
     bought = plan.purchased()
@@ -164,6 +166,8 @@ def main() -> None:
     print(f"find_cycles alone                                  {cycles * 1000:8.1f} ms")
     print(f"compute (one topological pass, netted once)        {ours * 1000:8.1f} ms")
     print(f"naive (per-task recursive explosion, then net)     {theirs * 1000:8.1f} ms   ratio {theirs / ours:5.1f}x")
+    print(f"the plan row's stored figures (serial.pack, JSON)   {packed * 1000:8.1f} ms   "
+          f"compute + pack {(ours + packed) * 1000:.1f} ms")
     if args.smoke:
         print("smoke: ok, compute's purchased gross and suggested quantities match the naive explosion's and every "
               "line's contributions add up to its gross")
