@@ -28,6 +28,7 @@ from .clock import Clock
 from .forms.definition import FormDef
 from .leases.ledger import bills_of
 from .passes import run_pass
+from .planning.sample import planning_steps
 from .resources import bundled_dir
 from .sales.sample_contracts import contract_steps
 from .sales.sample_feedback import feedback_steps
@@ -123,7 +124,7 @@ class Story:
         steps: list[tuple[int, int, Callable[[], None]]] = [*self._sourcing(), *self._purchasing(),
                                                              *self._leasing(), *order_steps(self),
                                                              *contract_steps(self), *feedback_steps(self),
-                                                             *catalogue_steps(self)]
+                                                             *catalogue_steps(self), *planning_steps(self)]
         steps.sort(key=lambda s: (-s[0], s[1]))
         for days_ago, hour, action in steps:
             self.at(days_ago, hour)
@@ -283,7 +284,9 @@ class Story:
             if lease["stage"] not in ("active", "overdue", "expiring", "terminated"):
                 continue
             number = key(lease)
-            due = [b for b in bills_of(self.ws.store, number) if b.due_date <= self.today and b.balance > 0]
+            # bills past due by today: one due today is not overdue yet, so on a bill's own due day (the 5th)
+            # counting it would leave the overdue lease one overdue bill short
+            due = [b for b in bills_of(self.ws.store, number) if b.due_date < self.today and b.balance > 0]
             due = due[:len(due) - lease.get("unpaid", 0)]
             amount = sum((b.balance for b in due), start=0)
             if amount:
