@@ -12,10 +12,9 @@ import hashlib
 import json
 from decimal import Decimal
 
-from ..effects import issue_document, route_signers, send, signer
+from ..effects import issue_document, send
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind
 from ..money import capitals
 from ..sourcing import PRICE, SUPPLIER
 from ..store.changes import digest
@@ -24,6 +23,7 @@ from ..workflow.lifecycle import Lifecycle
 from ..workflow.route import Route
 from . import funds, reading
 from .fund_book import fund_paths, pdf_context, write_fund_books
+from .monthly import MonthlyKind
 from .review import last_month
 from .serial import loads, q
 
@@ -85,25 +85,17 @@ def compute(store: Store, plan: Record, month: str) -> dict[str, str]:
     return values
 
 
-class FundPlanKind(Kind):
+class FundPlanKind(MonthlyKind):
+    PREFIX, PREPARER, FROZEN = "FP", "preparer", FROZEN
+
     def prepare(self) -> None:
         self.recheck_when(digest(self.store, reading.PLAN, PRICE, SUPPLIER, states=None)
                           + reading.inputs_mark(self.store))
 
-    def key_for(self, data: dict[str, str]) -> tuple[str, str, int] | None:
-        month = data.get("month", "")
-        if not month:
-            return None
-        series = f"FP-{month}"
-        n = self.store.next_number(series)
-        return (series if n == 1 else f"{series}-R{n}"), series, n
-
     def check(self, result: RowResult, key: str, row: int) -> str:
-        own = self.store.record(key) if key else None
-        if own is not None and own.form == self.form.id and own.state == "approved":
-            for name in FROZEN:
-                result.values[name] = own.data.get(name, "")
-            return own.data.get("digest", "")
+        fixed = self.frozen(result, key)
+        if fixed is not None:
+            return fixed
         month = str(result.values.get("month") or "")
         if not month:
             return ""
@@ -117,13 +109,9 @@ class FundPlanKind(Kind):
                 if waiting is not None and reading.PLAN in self.ws.forms else self.t("planning.no_plan_row")}))
             return ""
         values = compute(self.store, plan, month)
-        versions = self.store.plan_versions(key) if key else []
-        values["version"] = str(len(versions) + int(not versions or versions[-1]["digest"] != values["digest"]))
+        values["version"] = self.version_of(key, values["digest"])
         result.values.update(values)
         return values["digest"]
-
-    def immutable(self, record: Record) -> bool:
-        return record.state == "approved"
 
     def after_sync(self, changed: bool) -> None:
         now = self.ws.clock.now().isoformat(timespec="seconds")
@@ -163,13 +151,6 @@ class FundPlanKind(Kind):
         send(self.ws, f"{record.key}:fund_issued", "fund_plan_issued", [p for p in people if p], record, [pdf],
              plan_no=record.key, month=record.data.get("month", ""), total=_yuan(record.data.get("total")),
              words=capitals(reading.dec(record.data.get("total"))))
-
-    def _signers(self, record: Record) -> list[dict[str, str]]:
-        preparer = self.ws.cfg.find_person(record.data.get("preparer", ""))
-        name = preparer.name if preparer else record.data.get("preparer", "")
-        submitted = [t["at"] for t in self.store.transitions(record.key) if t["to_state"].startswith("awaiting:")]
-        return [signer("编制（采购专员）", "Prepared (purchasing specialist)", name,
-                       submitted[-1][:10] if submitted else ""), *route_signers(self.ws, self.form, record)]
 
     def outputs(self) -> None:
         write_fund_books(self.ws)

@@ -11,46 +11,37 @@ from __future__ import annotations
 
 import json
 
-from ..effects import issue_document, route_signers, send, signer
+from ..effects import issue_document, send
 from ..forms.fields import Problem
 from ..forms.validate import RowResult
-from ..kinds import Kind
 from ..store.db import Record, Store
 from ..workflow.route import Route
 from . import reading
 from .inputs import path_text, rows_text
+from .monthly import MonthlyKind
 from .mrp import BomCycle, compute
 from .plan_book import plan_paths, write_plan_books
 from .review import last_month
 from .serial import loads, pack
 
 
-class MonthlyPlanKind(Kind):
+class MonthlyPlanKind(MonthlyKind):
+    PREFIX, PREPARER = "MP", "planner"
+    FROZEN = ("lines", "made", "trace", "digest", "notes", "review", "version")
+
     def prepare(self) -> None:
         self.recheck_when(reading.inputs_mark(self.store))
 
-    def key_for(self, data: dict[str, str]) -> tuple[str, str, int] | None:
-        month = data.get("month", "")
-        if not month:
-            return None
-        series = f"MP-{month}"
-        n = self.store.next_number(series)
-        return (series if n == 1 else f"{series}-R{n}"), series, n
-
     def check(self, result: RowResult, key: str, row: int) -> str:
-        own = self.store.record(key) if key else None
-        if own is not None and own.form == self.form.id and own.state == "approved":
-            for name in ("lines", "made", "trace", "digest", "notes", "review", "version"):
-                result.values[name] = own.data.get(name, "")
-            return own.data.get("digest", "")
+        fixed = self.frozen(result, key)
+        if fixed is not None:
+            return fixed
         month = str(result.values.get("month") or "")
         if not month:
             return ""
         values = self._compute(result, month)
         if values:
-            versions = self.store.plan_versions(key) if key else []
-            new = not versions or versions[-1]["digest"] != values["digest"]
-            values["version"] = str(len(versions) + int(new))
+            values["version"] = self.version_of(key, values["digest"])
         result.values.update(values)
         return values.get("digest", "")
 
@@ -81,9 +72,6 @@ class MonthlyPlanKind(Kind):
                                      ensure_ascii=False)
         values["review"] = json.dumps(last_month(self.store, month), ensure_ascii=False)
         return values
-
-    def immutable(self, record: Record) -> bool:
-        return record.state == "approved"
 
     def after_sync(self, changed: bool) -> None:
         """Each new set of figures of a plan is kept as its next version."""
@@ -132,13 +120,6 @@ class MonthlyPlanKind(Kind):
         send(self.ws, f"{record.key}:plan_issued", "monthly_plan_issued", [p for p in (planner, *finance) if p],
              record, [pdf], plan_no=record.key, month=record.data.get("month", ""),
              count=sum(1 for ln in lines if ln.get("final") not in ("", "0")), first=f"{record.key}-01")
-
-    def _signers(self, record: Record) -> list[dict[str, str]]:
-        planner = self.ws.cfg.find_person(record.data.get("planner", ""))
-        name = planner.name if planner else record.data.get("planner", "")
-        submitted = [t["at"] for t in self.store.transitions(record.key) if t["to_state"].startswith("awaiting:")]
-        return [signer("编制（采购专员）", "Prepared (purchasing specialist)", name,
-                       submitted[-1][:10] if submitted else ""), *route_signers(self.ws, self.form, record)]
 
     def outputs(self) -> None:
         write_plan_books(self.ws)

@@ -9,10 +9,10 @@ material's name and spec as typed in the stock sheet.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ..plan_lines import lines_of
-from ..sourcing import same
+from ..sourcing import day, dec, same
 from ..store.db import Record, Store
 from .mrp import Override, Quota, Stock, Task, normal_code
 
@@ -22,20 +22,6 @@ LINE, ORDER = "order_line", "purchase_order"
 #: order-line states still to come in (the rest of the line is on order)
 COMING = ("ordered", "partial")
 INPUT_FORMS = (TASK, BOM, MATERIAL, OVERRIDE, LINE, ORDER)
-
-
-def dec(text: object) -> Decimal:
-    try:
-        return Decimal(str(text)) if text not in (None, "") else Decimal(0)
-    except InvalidOperation:
-        return Decimal(0)
-
-
-def day(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((text or "")[:10]) if text else None
-    except ValueError:
-        return None
 
 
 def month_days(month: str) -> tuple[dt.date, dt.date]:
