@@ -117,3 +117,29 @@ def test_first_pass_writes_the_comparison_and_the_scorecard(first_pass: tuple[Pa
     sheet = openpyxl.load_workbook(example / "output" / "供应商评估.xlsx")["供应商评估"]
     names = {row[1].value for row in sheet.iter_rows(min_row=2) if row[0].value and str(row[0].value).startswith("SU")}
     assert {"华美建材有限公司", "恒通五金"} <= names
+
+
+def test_the_example_plans_this_month_from_its_quotas_stock_orders_and_override(example: Path) -> None:
+    """The README's reading of the example, figure by figure: two products through the shared frame KJ-10
+    (60 + 30 = 90 frames, 15 in stock → 75 made, 75 × 30 m = 2,250 m of studs); on order and the override count."""
+    ws = Workspace(example)
+    try:
+        (plan,) = ws.store.records("monthly_plan")
+        (fund,) = ws.store.records("fund_plan")
+    finally:
+        ws.close()
+    assert plan.state == "approved" and fund.state == "approved" and fund.data["plan"] == plan.key
+    lines = {ln["code"]: ln for ln in json.loads(plan.data["lines"])}
+    figures = {code: (ln["gross"], ln["on_hand"], ln["on_order"], ln["reserved"], ln["safety"], ln["net"],
+                      ln["suggested"], ln["final"]) for code, ln in lines.items()}
+    assert figures == {"RJQ-18": ("30", "20", "0", "10", "0", "0", "0", "0"),            # stock covers the paint
+                       "SG-95": ("561", "120", "350", "0", "100", "191", "191", "400"),  # overridden to 400
+                       "LG-U50": ("2250", "300", "800", "0", "0", "1150", "1200", "1200"),  # packs of 300
+                       "ZG-3525": ("54", "10", "0", "0", "0", "44", "50", "50")}         # minimum order 50
+    assert "停产检修" in lines["SG-95"]["reason"]
+    book = openpyxl.load_workbook(example / "output" / "月度计划" / f"{plan.key} 月度采购计划.xlsx")["采购计划"]
+    assert [r[18] for r in book.iter_rows(min_row=2, max_row=5, values_only=True)] == [0, 400, 1200, 50]
+    assert (fund.data["planned"], fund.data["owed_total"], fund.data["total"]) == (
+        "20850.00", "40750.00", "61600.00")
+    assert sum(Decimal(w[3]) for w in json.loads(fund.data["weeks"])) == Decimal("61600.00")
+    assert {f"{plan.key}.pdf", f"{fund.key}.pdf"} <= {p.name for p in (example / "output").iterdir()}
