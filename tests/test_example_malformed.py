@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import run_cli
+import pytest
+from conftest import NOW, run_cli
 from orders_helpers import FormSheet
 from python_calamine import CalamineWorkbook
 
@@ -37,7 +38,9 @@ def _counts(root: Path) -> tuple[int, int, int]:
 
 def test_a_malformed_row_in_every_workbook_stops_nothing(tmp_path: Path) -> None:
     root = tmp_path / "ws"
-    init_workspace(root, sample=True)
+    with pytest.MonkeyPatch.context() as env:         # the story told on the day run_cli runs (NOW)
+        env.setenv("SHEETFLOW_NOW", NOW.isoformat())
+        init_workspace(root, sample=True)
     first = run_cli("run", "-w", str(root))
     assert first.returncode == 0, first.stderr
     records0, sent0, _ = _counts(root)
