@@ -220,6 +220,8 @@ def test_orders_are_placed_against_plan_lines_within_what_was_planned(flow: Plan
     flow.sign_all()
     assert flow.orders.cell(2, "status") == "已下达"
     assert "MP-2026-12" in flow.ws.store.record(flow.orders.cell(2, "key")).data.get("lines", "")
+    sheet = table(flow, "MP-2026-12 月度采购计划.xlsx", "采购计划")
+    assert sheet["MP-2026-12-01"]["已下单"] == 400                 # the approved plan's workbook shows it ordered
 
 
 def test_open_order_lines_count_as_on_order(flow: PlanningFlow) -> None:
