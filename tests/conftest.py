@@ -112,6 +112,15 @@ def gsheet(tmp_path: Path, fake_google: FakeGoogle) -> Iterator[Any]:
         ws.close()
 
 
+def init_at(root: Path, now: dt.datetime = NOW, **options: Any) -> list[Path]:
+    """`init` with the clock pinned at `now`, so the example's story is told on the day the test's passes run:
+    told on the real day and read at NOW, the two are weeks apart by December (a bill due on the 5th is overdue in
+    the story and not yet due at NOW)."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SHEETFLOW_NOW", now.isoformat())
+        return init_workspace(root, **options)
+
+
 @contextmanager
 def workspace_maker(base: Path) -> Iterator[Callable[..., Workspace]]:
     """make(name) opens the workspace base/name, laid out by `init` the first time; all are closed at the end."""
@@ -121,7 +130,7 @@ def workspace_maker(base: Path) -> Iterator[Callable[..., Workspace]]:
              config_extra: str = "", now: dt.datetime = NOW) -> Workspace:
         root = base / name
         if not root.exists():
-            init_workspace(root, sample=sample, language=language)
+            init_at(root, now, sample=sample, language=language)
             if config_extra:
                 with (root / "config.toml").open("a", encoding="utf-8") as fh:
                     fh.write("\n" + config_extra + "\n")

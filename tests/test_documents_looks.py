@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW, TZ
+from conftest import NOW, TZ, init_at
 from documents_helpers import COMPANY, pypdf_text
 from pypdf import PdfReader
 
 from processors.clock import Clock
 from processors.documents import render_pdf
-from processors.init_workspace import init_workspace
 from processors.passes import run_pass
 from processors.workspace import Workspace
 
@@ -37,9 +36,7 @@ MIN_ROWS = 3        # no page holds fewer of a table's rows than this, when the 
 def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     """The bundled example, its history replayed and its first pass run, on a pinned day."""
     root = tmp_path_factory.mktemp("looks") / "ws"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SHEETFLOW_NOW", NOW.isoformat())
-        init_workspace(root, sample=True)
+    init_at(root, sample=True)
     ws = Workspace(root, clock=Clock(TZ, NOW.replace(tzinfo=TZ)))
     run_pass(ws)
     yield ws

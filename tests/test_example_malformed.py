@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from conftest import NOW, run_cli
+from conftest import init_at, run_cli
 from orders_helpers import FormSheet
 from python_calamine import CalamineWorkbook
 
-from processors.init_workspace import init_workspace
 from processors.workspace import Workspace
 
 BAD = {"integer": "很多", "decimal": "很多", "money": "¥很多", "date": "明年", "choice": "随便",
@@ -38,9 +36,7 @@ def _counts(root: Path) -> tuple[int, int, int]:
 
 def test_a_malformed_row_in_every_workbook_stops_nothing(tmp_path: Path) -> None:
     root = tmp_path / "ws"
-    with pytest.MonkeyPatch.context() as env:         # the story told on the day run_cli runs (NOW)
-        env.setenv("SHEETFLOW_NOW", NOW.isoformat())
-        init_workspace(root, sample=True)
+    init_at(root, sample=True)
     first = run_cli("run", "-w", str(root))
     assert first.returncode == 0, first.stderr
     records0, sent0, _ = _counts(root)

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import NOW, run_cli
+from conftest import init_at, run_cli
 
-from processors.init_workspace import init_workspace
 from processors.workspace import Workspace
 
 
@@ -22,9 +21,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     pass (run_cli) runs: a story told on the real day and run at the fixed NOW would be a week or more apart by
     December, and the overdue lease's newest unpaid bill (due the 5th) not yet due at NOW."""
     root = tmp_path_factory.mktemp("example")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SHEETFLOW_NOW", NOW.isoformat())
-        init_workspace(root, sample=True)
+    init_at(root, sample=True)
     yield root
 
 
